@@ -1,0 +1,55 @@
+"""Probes that run a command on the target: its exit status, its output, a value in its JSON output."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from checkers.probes.registry import Arg, Verdict, probe
+from checkers.shell import Shell
+
+
+@probe("command.status", "a command exits with the given status (0 by default)",
+       command=Arg(str, help="shell command run on the target"),
+       status=Arg(int, required=False, help="expected exit status, default 0"))
+def command_status(shell: Shell, command: str, status: int = 0) -> Verdict:
+    result = shell.run(command)
+    return Verdict(result.status == status, f"exit status {status}", f"exit status {result.status}",
+                   result.output[-2000:])
+
+
+@probe("command.output", "a command succeeds and its output matches a regular expression",
+       command=Arg(str, help="shell command run on the target"),
+       pattern=Arg(str, help="Python regular expression searched in the output (multiline)", is_regex=True),
+       present=Arg(bool, required=False, help="false to require that the output does not match"))
+def command_output(shell: Shell, command: str, pattern: str, present: bool = True) -> Verdict:
+    result = shell.run(command)
+    if result.status != 0:
+        return Verdict(False, f"`{command}` succeeds", f"exit status {result.status}", result.output[-2000:])
+    hit = re.search(pattern, result.output, re.MULTILINE)
+    want = f"output matching /{pattern}/" if present else f"output not matching /{pattern}/"
+    seen = f"matched {hit.group(0)!r}" if hit else "no match"
+    return Verdict((hit is not None) == present, want, seen, result.output[-2000:])
+
+
+@probe("command.json", "a command prints JSON whose value at a dotted key equals the expected text",
+       command=Arg(str, help="shell command printing JSON, e.g. qemu-img info --output=json IMG"),
+       key=Arg(str, help="dotted path into the JSON, list items by index: 'children.0.info'"),
+       equals=Arg(str, help="expected value, compared as text (numbers and booleans as JSON writes them)"))
+def command_json(shell: Shell, command: str, key: str, equals: str) -> Verdict:
+    result = shell.run(command)
+    if result.status != 0:
+        return Verdict(False, f"`{command}` succeeds", f"exit status {result.status}", result.output[-2000:])
+    try:
+        value: object = json.loads(result.output)
+    except json.JSONDecodeError as exc:
+        return Verdict(False, "JSON output", f"not JSON: {exc.msg}", result.output[-2000:])
+    for part in key.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return Verdict(False, f"{key} = {equals}", f"no {key} in the output", result.output[-2000:])
+    text = value if isinstance(value, str) else json.dumps(value)
+    return Verdict(text == equals, f"{key} = {equals}", f"{key} = {text}")

@@ -1,0 +1,1 @@
+"""The content model: objectives, lessons, questions and exercises, their loader and linter."""

@@ -1,0 +1,149 @@
+"""Loading a hands-on lab: ``exercises/<objective>/<name>.yaml``, one exercise per file.
+
+The format follows the lab contract in DESIGN.md. Running it is the lab runner's job; here it is
+only read and validated, including that every check names a probe that exists and fits its
+arguments, and every known wrong answer names checks that exist.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from checkers.features import FEATURES
+from checkers.probes import argument_problems
+from trainer.curriculum.fields import Fields
+from trainer.curriculum.model import Check, Exercise, Location, Objective, Param, WrongAnswer
+from trainer.curriculum.problems import Problem, Severity
+from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_terms
+from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
+
+# {{name}}: a parameter. Go templates such as docker's {{.State.Running}} do not match.
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
+_REQUIRED = ("id", "objective", "title", "terms", "difficulty", "task", "requires", "checks", "solution",
+             "reset", "wrong_answers")
+_OPTIONAL = ("params", "setup", "hints", "note")
+
+
+def load_exercise(
+    path: Path, folder: str, objectives: dict[str, Objective], problems: list[Problem]
+) -> Exercise | None:
+    data = load_yaml(path)
+    if not isinstance(data, LineMap):
+        problems.append(Problem(path, 1, Severity.ERROR, "an exercise file must be a YAML mapping", folder))
+        return None
+    eid = data.get("id")
+    f = Fields(data, path, f"exercise {eid if isinstance(eid, str) else path.stem}", problems, folder)
+    f.check_keys(_REQUIRED, _OPTIONAL)
+    eid = f.text("id")
+    if eid is not None and not ID_PATTERN.match(eid):
+        f.problem("id", f"id {eid!r} may hold only lower-case letters, digits, '.', '-' and '_'")
+    objective = item_objective(f, folder, objectives)
+    terms = resolve_terms(f, objective)
+    title, task, difficulty = f.text("title"), f.text("task"), f.number("difficulty", 1, 3)
+    requires = _requires(f)
+    params = _params(f)
+    setup, solution, reset, note = f.text("setup", ""), f.text("solution"), f.text("reset"), f.text("note", "")
+    hints = f.strings("hints")
+    checks = _checks(f)
+    wrong = _wrong_answers(f, {c.id for c in checks})
+    _check_placeholders(f, {p.name for p in params})
+    if not f.ok:
+        return None
+    return Exercise(eid, objective.id, title, terms, difficulty, task, requires, params,  # type: ignore[arg-type, union-attr]
+                    setup, checks, hints, solution, reset, wrong, note, Location(path, data.line))
+
+
+def _requires(f: Fields) -> tuple[str, ...]:
+    names = f.strings("requires") or ()
+    for name in names:
+        if name not in FEATURES:
+            f.problem("requires", f"unknown feature {name!r} (known: {', '.join(FEATURES)})")
+    return names
+
+
+def _params(f: Fields) -> tuple[Param, ...]:
+    data = f.get("params", dict, {})
+    params = []
+    for name, spec in (data or {}).items():
+        line = data.line_of(name)
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_]\w*", name):
+            f.problem("params", f"parameter name {name!r} must be a word (letters, digits, '_')", line=line)
+            continue
+        if isinstance(spec, dict) and set(spec) == {"choices"} and isinstance(spec["choices"], list) \
+                and spec["choices"] and all(isinstance(c, str | int) and not isinstance(c, bool) for c in spec["choices"]):
+            params.append(Param(name, choices=tuple(str(c) for c in spec["choices"])))
+        elif isinstance(spec, dict) and set(spec) == {"range"} and isinstance(spec["range"], list) \
+                and len(spec["range"]) == 2 and all(type(x) is int for x in spec["range"]) \
+                and spec["range"][0] <= spec["range"][1]:
+            params.append(Param(name, range=(spec["range"][0], spec["range"][1])))
+        else:
+            f.problem("params", f"parameter {name!r} must be {{choices: [a, b, ...]}} or {{range: [low, high]}}",
+                      line=line)
+    return tuple(params)
+
+
+def _checks(f: Fields) -> tuple[Check, ...]:
+    items = f.get("checks", list)
+    if items is not None and not items:
+        f.problem("checks", "an exercise needs at least one check")
+    checks: list[Check] = []
+    for index, item in enumerate(items or []):
+        line = items.line_of(index)
+        if not isinstance(item, LineMap):
+            f.problem("checks", f"check {index + 1} must be a mapping", line=line)
+            continue
+        c = Fields(item, f.path, f"{f.what} check {item.get('id', index + 1)}", f.problems, f.objective)
+        c.check_keys(("id", "probe", "hint"), ("args",))
+        cid, probe, hint = c.text("id"), c.text("probe"), c.text("hint")
+        args = c.get("args", dict, {})
+        if probe is not None and args is not None:
+            for message in argument_problems(probe, dict(args)):
+                c.problem("args" if "args" in item else "probe", message)
+        if cid is not None and any(existing.id == cid for existing in checks):
+            c.problem("id", f"check id {cid!r} is used twice")
+        if not c.ok:
+            f.ok = False
+            continue
+        checks.append(Check(cid, probe, dict(args), hint, Location(f.path, line)))  # type: ignore[arg-type]
+    return tuple(checks)
+
+
+def _wrong_answers(f: Fields, check_ids: set[str]) -> tuple[WrongAnswer, ...]:
+    items = f.get("wrong_answers", list)
+    if items is not None and not items:
+        f.problem("wrong_answers", "list at least one known wrong answer and the check that catches it")
+    wrong: list[WrongAnswer] = []
+    for index, item in enumerate(items or []):
+        if not isinstance(item, LineMap):
+            f.problem("wrong_answers", f"wrong answer {index + 1} must be a mapping", line=items.line_of(index))
+            continue
+        w = Fields(item, f.path, f"{f.what} wrong answer {item.get('name', index + 1)!r}", f.problems, f.objective)
+        w.check_keys(("name", "script", "fails"))
+        name, script, fails = w.text("name"), w.text("script"), w.strings("fails", allow_empty=False)
+        for cid in fails or ():
+            if check_ids and cid not in check_ids:
+                w.problem("fails", f"names check {cid!r}, which this exercise does not have")
+        if not w.ok:
+            f.ok = False
+            continue
+        wrong.append(WrongAnswer(name, script, fails))  # type: ignore[arg-type]
+    return tuple(wrong)
+
+
+def _check_placeholders(f: Fields, names: set[str]) -> None:
+    """Every ``{{placeholder}}`` anywhere in the exercise must be a declared parameter."""
+
+    def walk(value: object, line: int) -> None:
+        if isinstance(value, str):
+            for found in PLACEHOLDER.findall(value):
+                if found not in names:
+                    f.problem(None, f"placeholder {{{{{found}}}}} is not a parameter", line=line)
+        elif isinstance(value, LineMap):
+            for key, item in value.items():
+                walk(item, value.line_of(key))
+        elif isinstance(value, LineList):
+            for index, item in enumerate(value):
+                walk(item, value.line_of(index))
+
+    walk(f.data, f.data.line)

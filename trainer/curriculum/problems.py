@@ -1,0 +1,61 @@
+"""Problems found in content: one per line of output, always naming a file and a line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    """How bad a problem is. ``error`` fails ``lint``; ``warning`` fails only ``lint --strict``;
+    ``note`` never fails (a term with no lab: not every term can be practised hands-on)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the content, where it is, and which objective it concerns (if known)."""
+
+    path: Path
+    line: int
+    severity: Severity
+    message: str
+    objective: str | None = None
+
+    def format(self, root: Path | None = None) -> str:
+        """``file:line: severity: message``, with the path relative to ``root`` when possible."""
+        shown = self.path
+        if root is not None:
+            try:
+                shown = self.path.relative_to(root)
+            except ValueError:
+                pass
+        where = f"{shown}:{self.line}" if self.line else str(shown)
+        return f"{where}: {self.severity.value}: {self.message}"
+
+    def to_json(self, root: Path | None = None) -> dict[str, object]:
+        shown = self.path
+        if root is not None:
+            try:
+                shown = self.path.relative_to(root)
+            except ValueError:
+                pass
+        return {
+            "file": str(shown),
+            "line": self.line,
+            "severity": self.severity.value,
+            "message": self.message,
+            "objective": self.objective,
+        }
+
+
+class ContentError(Exception):
+    """Content that cannot be used. The loader's only exception: it always carries a Problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.format())
+        self.problem = problem

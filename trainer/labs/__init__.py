@@ -1,0 +1,1 @@
+"""Running an exercise on a target: parameters, checks and the self-test of the lab contract."""

@@ -47,18 +47,21 @@ class _DuplicateKey(Exception):
 
 
 class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """SafeLoader that keeps lines and refuses duplicate keys."""
+    """SafeLoader that keeps lines and refuses duplicate keys. ``first_line`` is the file line of the
+    text's first line (front matter starts on line 2 of a lesson)."""
+
+    first_line = 1
 
 
 def _construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[LineMap]:
     data = LineMap()
-    data.line = node.start_mark.line + 1
+    data.line = node.start_mark.line + loader.first_line
     data.key_lines = {}
     yield data
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
+        line = key_node.start_mark.line + loader.first_line
         try:
             hash(key)
         except TypeError:
@@ -73,8 +76,8 @@ def _construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[LineMap]:
 
 def _construct_seq(loader: Any, node: yaml.SequenceNode) -> Iterator[LineList]:
     data = LineList()
-    data.line = node.start_mark.line + 1
-    data.item_lines = [child.start_mark.line + 1 for child in node.value]
+    data.line = node.start_mark.line + loader.first_line
+    data.item_lines = [child.start_mark.line + loader.first_line for child in node.value]
     yield data
     data.extend(loader.construct_object(child, deep=True) for child in node.value)
 
@@ -107,10 +110,12 @@ def load_yaml(path: Path, text: str | None = None, first_line: int = 1) -> Any:
     if text is None:
         text = read_text(path)
     offset = first_line - 1
+    loader = _LineLoader(text)
+    loader.first_line = first_line
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+        return loader.get_single_data()
     except _DuplicateKey as dup:
-        raise _error(path, dup.line + offset, f"duplicate key {dup.key!r} (first at line {dup.first + offset})") from None
+        raise _error(path, dup.line, f"duplicate key {dup.key!r} (first at line {dup.first})") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + offset if mark else 0
@@ -120,6 +125,8 @@ def load_yaml(path: Path, text: str | None = None, first_line: int = 1) -> Any:
         raise _error(path, 0, f"YAML syntax: {exc}") from None
     except RecursionError:
         raise _error(path, 0, "YAML nested too deeply") from None
+    finally:
+        loader.dispose()
 
 
 def _error(path: Path, line: int, message: str) -> ContentError:

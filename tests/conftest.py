@@ -1,0 +1,44 @@
+"""Shared fixtures: every test gets its own LPIC3_HOME, and helpers to build content trees."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never touch a real home: user data goes to a fresh directory."""
+    monkeypatch.setenv("LPIC3_HOME", str(tmp_path_factory.mktemp("lpic3-home")))
+
+
+class Tree:
+    """A content tree in a temporary folder, written file by file by a test."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "content").mkdir(parents=True)
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Tree:
+    return Tree(tmp_path / "tree")
+
+
+def run_lpic3(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a fresh interpreter, as a user would."""
+    return subprocess.run([sys.executable, "-m", "trainer", *args], capture_output=True, text=True,
+                          cwd=cwd or REPO, env={**os.environ, **(env or {})}, timeout=120, check=False)

@@ -34,8 +34,13 @@ class SubprocessShell:
     def run(self, command: str, timeout: float = 10.0) -> CommandResult:
         try:
             done = subprocess.run(
-                ["/bin/sh", "-c", command], capture_output=True, text=True, errors="replace",
-                timeout=timeout, env=CLEAN_ENV, check=False,
+                ["/bin/sh", "-c", command],
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout,
+                env=CLEAN_ENV,
+                check=False,
             )
         except subprocess.TimeoutExpired as exc:
             out = exc.stdout if isinstance(exc.stdout, str) else (exc.stdout or b"").decode(errors="replace")

@@ -49,8 +49,9 @@ def test_objective_filter(tree: Tree) -> None:
     assert "content/351.4" not in out
 
 
-@pytest.mark.parametrize("args", [("lint", "/nonexistent/x"), ("stats", "/etc/hostname"), ("lint", "--bogus"),
-                                  ("frobnicate",)])
+@pytest.mark.parametrize(
+    "args", [("lint", "/nonexistent/x"), ("stats", "/etc/hostname"), ("lint", "--bogus"), ("frobnicate",)]
+)
 def test_usage_errors_exit_2_without_traceback(args: tuple[str, ...]) -> None:
     result = run_lpic3(*args)
     assert result.returncode == 2
@@ -94,14 +95,23 @@ print("TEXTUAL" if leaked else "CLEAN")
 
 @pytest.mark.parametrize("args", [["--help"], ["lint"], ["stats"], ["lint", "--json"], ["stats", "--json"]])
 def test_headless_commands_never_import_textual(args: list[str]) -> None:
-    result = subprocess.run([sys.executable, "-c", HEADLESS.format(args=args)], capture_output=True, text=True,
-                            cwd=REPO, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", HEADLESS.format(args=args)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
     assert result.stdout.strip().splitlines()[-1] == "CLEAN", result.stdout[-500:] + result.stderr[-500:]
 
 
 def test_headless_packages_never_import_textual() -> None:
-    code = ("import sys, checkers.probes, trainer.curriculum.coverage, trainer.labs.selftest, trainer.commands.lint,"
-            " trainer.commands.stats; print(any(m.startswith('textual') for m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60,
-                            check=False)
+    code = (
+        "import sys, checkers.probes, trainer.curriculum.coverage, trainer.labs.selftest, trainer.commands.lint,"
+        " trainer.commands.stats; print(any(m.startswith('textual') for m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60, check=False
+    )
     assert result.stdout.strip() == "False", result.stderr

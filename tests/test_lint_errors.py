@@ -60,7 +60,10 @@ def test_unknown_field_is_named_at_its_line(tree: Tree) -> None:
 
 
 def test_missing_field(tree: Tree) -> None:
-    tree.write("content/351.5/questions.yaml", GOOD_SINGLE.replace("  explanation: qemu-img converts; the others only read images.\n", ""))
+    tree.write(
+        "content/351.5/questions.yaml",
+        GOOD_SINGLE.replace("  explanation: qemu-img converts; the others only read images.\n", ""),
+    )
     assert one_error(tree) == "content/351.5/questions.yaml:1: error: question 351.5-good: missing field 'explanation'"
 
 
@@ -99,8 +102,10 @@ def test_unquoted_objective_id_is_accepted(tree: Tree) -> None:
 
 def test_single_answer_out_of_range(tree: Tree) -> None:
     tree.write("content/351.5/questions.yaml", GOOD_SINGLE.replace("answer: A", "answer: E"))
-    assert one_error(tree) == ("content/351.5/questions.yaml:8: error: question 351.5-good: answer E is out of "
-                               "range: there are 4 options (A-D)")
+    assert one_error(tree) == (
+        "content/351.5/questions.yaml:8: error: question 351.5-good: answer E is out of "
+        "range: there are 4 options (A-D)"
+    )
 
 
 def test_single_answer_given_as_a_number(tree: Tree) -> None:
@@ -123,8 +128,10 @@ MULTI = """
 
 def test_multi_stem_must_say_how_many(tree: Tree) -> None:
     tree.write("content/351.5/questions.yaml", MULTI.replace(" Choose two.", ""))
-    assert one_error(tree) == ("content/351.5/questions.yaml:6: error: question 351.5-multi: a multi-answer stem "
-                               "must say how many to choose ('Choose two.')")
+    assert one_error(tree) == (
+        "content/351.5/questions.yaml:6: error: question 351.5-multi: a multi-answer stem "
+        "must say how many to choose ('Choose two.')"
+    )
 
 
 def test_multi_count_must_match_the_stem(tree: Tree) -> None:
@@ -157,15 +164,22 @@ def test_fill_needs_an_accepted_answer(tree: Tree) -> None:
 
 def test_fill_answers_must_be_strings(tree: Tree) -> None:
     tree.write("content/351.5/questions.yaml", FILL.replace('accept: ["qemu-img info"]', "accept:\n    - on"))
-    assert "questions.yaml:8: error: question 351.5-fill: item 1 of 'accept' must be a non-empty string, not true (a boolean) (quote it)" in one_error(tree)
+    assert (
+        "questions.yaml:8: error: question 351.5-fill: item 1 of 'accept' must be a non-empty string, "
+        "not true (a boolean) (quote it)" in one_error(tree)
+    )
 
 
 def test_unknown_term_and_wrong_type(tree: Tree) -> None:
-    tree.write("content/351.5/questions.yaml", FILL.replace("terms: [qemu-img]", "terms: [qemu-nbd]").replace(
-        "difficulty: 1", "difficulty: easy"))
+    tree.write(
+        "content/351.5/questions.yaml",
+        FILL.replace("terms: [qemu-img]", "terms: [qemu-nbd]").replace("difficulty: 1", "difficulty: easy"),
+    )
     found = errors(tree)
     assert any("questions.yaml:4:" in e and "'qemu-nbd' is not a term of 351.5" in e for e in found)
-    assert any("questions.yaml:5:" in e and "'difficulty' must be a whole number, not the string 'easy'" in e for e in found)
+    assert any(
+        "questions.yaml:5:" in e and "'difficulty' must be a whole number, not the string 'easy'" in e for e in found
+    )
 
 
 def test_terms_resolve_through_aliases(tree: Tree) -> None:
@@ -195,8 +209,14 @@ def test_unreadable_folder(tree: Tree) -> None:
         prefix = ["unshare", "--user"] if os.geteuid() == 0 else []
         if prefix and not shutil.which("unshare"):
             pytest.skip("unshare (util-linux) is needed to drop root's file permission override")
-        result = subprocess.run([*prefix, sys.executable, "-m", "trainer", "lint", str(tree.root)],
-                                capture_output=True, text=True, cwd=REPO, timeout=60, check=False)
+        result = subprocess.run(
+            [*prefix, sys.executable, "-m", "trainer", "lint", str(tree.root)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 1
         assert "content/351.5: error: cannot list folder: Permission denied" in result.stdout
         assert "Traceback" not in result.stderr
@@ -205,8 +225,11 @@ def test_unreadable_folder(tree: Tree) -> None:
 
 
 def test_a_broken_item_does_not_hide_the_good_ones(tree: Tree) -> None:
-    tree.write("content/351.5/questions.yaml", GOOD_SINGLE.replace("351.5-good", "351.5-a").replace("answer: A", "answer: Z")
-               + GOOD_SINGLE.replace("351.5-good", "351.5-b"))
+    tree.write(
+        "content/351.5/questions.yaml",
+        GOOD_SINGLE.replace("351.5-good", "351.5-a").replace("answer: A", "answer: Z")
+        + GOOD_SINGLE.replace("351.5-good", "351.5-b"),
+    )
     cur = load_curriculum(tree.root)
     assert [q.id for q in cur.questions] == ["351.5-b"]
     assert len([p for p in cur.problems if p.severity is Severity.ERROR]) == 1
@@ -221,7 +244,9 @@ def test_lesson_front_matter(tree: Tree) -> None:
 
 
 def test_lesson_headings_and_prose_word_count(tree: Tree) -> None:
-    tree.write("content/351.5/lesson.md", """
+    tree.write(
+        "content/351.5/lesson.md",
+        """
         ---
         objective: "351.5"
         title: Disks
@@ -237,7 +262,8 @@ def test_lesson_headings_and_prose_word_count(tree: Tree) -> None:
 
         ### Raw
         Four five.
-        """)
+        """,
+    )
     lesson = load_curriculum(tree.root).lessons["351.5"]
     assert [(h.level, h.text, h.line) for h in lesson.headings] == [(1, "Disks", 5), (2, "Formats", 7), (3, "Raw", 14)]
     assert lesson.word_count == 1 + 1 + 4 + 1 + 2  # headings and prose, never the code block
@@ -264,15 +290,21 @@ def test_missing_objectives_file_falls_back_to_the_bundled_one(tree: Tree) -> No
 def test_a_broken_objectives_file_is_one_line(tree: Tree) -> None:
     tree.write("content/objectives.yaml", "exam: [\n")
     from tests.conftest import run_lpic3
+
     result = run_lpic3("lint", str(tree.root))
     assert result.returncode == 1
-    assert result.stderr.strip().endswith("content/objectives.yaml:2: error: YAML syntax: did not find expected node content") \
+    assert (
+        result.stderr.strip().endswith(
+            "content/objectives.yaml:2: error: YAML syntax: did not find expected node content"
+        )
         or "objectives.yaml:" in result.stderr
+    )
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_path_kinds(tmp_path: Path) -> None:
     from trainer.curriculum.loader import NotACurriculum, find_root
+
     with pytest.raises(NotACurriculum, match="no such directory"):
         find_root(tmp_path / "nope")
     (tmp_path / "file").write_text("x")

@@ -16,14 +16,43 @@ from trainer.curriculum.questions import load_questions
 SEED_TEXT = (GOOD_SINGLE + MULTI + FILL).lstrip("\n")
 OBJECTIVES = load_curriculum().objectives
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 10), st.floats(allow_nan=False),
-                    st.text(max_size=12), st.sampled_from(["A", "B", "Z", "351.5", "single", "multi", "fill",
-                                                           "qemu-img", "Choose two.", ""]))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
-                      | st.dictionaries(st.sampled_from(["id", "type", "objective", "terms", "difficulty", "stem",
-                                                         "options", "answer", "accept", "match", "explanation",
-                                                         "ignore_case", "equivalent", "x"]), inner, max_size=6),
-                      max_leaves=20)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["A", "B", "Z", "351.5", "single", "multi", "fill", "qemu-img", "Choose two.", ""]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "type",
+                    "objective",
+                    "terms",
+                    "difficulty",
+                    "stem",
+                    "options",
+                    "answer",
+                    "accept",
+                    "match",
+                    "explanation",
+                    "ignore_case",
+                    "equivalent",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=6,
+        )
+    ),
+    max_leaves=20,
+)
 
 
 def _load(tmp: Path, text: str) -> None:
@@ -46,12 +75,38 @@ def test_mutated_question_text_never_crashes(tmp_path: Path, data: st.DataObject
         at = data.draw(st.integers(0, len(text)))
         op = data.draw(st.sampled_from(["delete", "insert", "replace", "swap-lines"]))
         if op == "delete":
-            text = text[:at] + text[at + data.draw(st.integers(1, 20)):]
+            text = text[:at] + text[at + data.draw(st.integers(1, 20)) :]
         elif op == "insert":
-            text = text[:at] + data.draw(st.sampled_from([":", "- ", "[", "]", "{", "&a", "*a", "!!binary ", "\t",
-                                                          "\n", "  ", "'", '"', "? ", "|", "#", "\x00", "é"])) + text[at:]
+            text = (
+                text[:at]
+                + data.draw(
+                    st.sampled_from(
+                        [
+                            ":",
+                            "- ",
+                            "[",
+                            "]",
+                            "{",
+                            "&a",
+                            "*a",
+                            "!!binary ",
+                            "\t",
+                            "\n",
+                            "  ",
+                            "'",
+                            '"',
+                            "? ",
+                            "|",
+                            "#",
+                            "\x00",
+                            "é",
+                        ]
+                    )
+                )
+                + text[at:]
+            )
         elif op == "replace":
-            text = text[:at] + data.draw(st.text(max_size=5)) + text[at + 1:]
+            text = text[:at] + data.draw(st.text(max_size=5)) + text[at + 1 :]
         else:
             lines = text.splitlines()
             i, j = data.draw(st.integers(0, len(lines) - 1)), data.draw(st.integers(0, len(lines) - 1))

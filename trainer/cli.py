@@ -21,23 +21,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lpic3 {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    lint = sub.add_parser("lint", help="validate lessons, questions and exercises",
-                          description="Load and validate all content. Exit 0 when clean, 1 on errors "
-                                      "(or on warnings with --strict), 2 on a usage error.")
-    lint.add_argument("path", nargs="?", metavar="PATH",
-                      help="folder holding content/ and exercises/ (default: the bundled curriculum)")
+    lint = sub.add_parser(
+        "lint",
+        help="validate lessons, questions and exercises",
+        description="Load and validate all content. Exit 0 when clean, 1 on errors "
+        "(or on warnings with --strict), 2 on a usage error.",
+    )
+    lint.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="folder holding content/ and exercises/ (default: the bundled curriculum)",
+    )
     lint.add_argument("--json", action="store_true", help="print the result as JSON")
-    lint.add_argument("--strict", action="store_true",
-                      help="fail on warnings too (terms without lesson text or questions); "
-                           "terms without a lab are notes and never fail")
+    lint.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on warnings too (terms without lesson text or questions); "
+        "terms without a lab are notes and never fail",
+    )
     lint.add_argument("--notes", action="store_true", help="also list the notes (terms no lab touches)")
     lint.add_argument("--objective", metavar="ID", help="only problems of this objective (e.g. 351.5)")
 
-    stats = sub.add_parser("stats", help="how far the curriculum is, per objective",
-                           description="Per objective: weight, lesson words, questions by type, exercises, "
-                                       "and which official terms lessons, questions and labs cover.")
-    stats.add_argument("path", nargs="?", metavar="PATH",
-                       help="folder holding content/ and exercises/ (default: the bundled curriculum)")
+    stats = sub.add_parser(
+        "stats",
+        help="how far the curriculum is, per objective",
+        description="Per objective: weight, lesson words, questions by type, exercises, "
+        "and which official terms lessons, questions and labs cover.",
+    )
+    stats.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="folder holding content/ and exercises/ (default: the bundled curriculum)",
+    )
     stats.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 

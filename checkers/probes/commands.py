@@ -9,19 +9,26 @@ from checkers.probes.registry import Arg, Verdict, probe
 from checkers.shell import Shell
 
 
-@probe("command.status", "a command exits with the given status (0 by default)",
-       command=Arg(str, help="shell command run on the target"),
-       status=Arg(int, required=False, help="expected exit status, default 0"))
+@probe(
+    "command.status",
+    "a command exits with the given status (0 by default)",
+    command=Arg(str, help="shell command run on the target"),
+    status=Arg(int, required=False, help="expected exit status, default 0"),
+)
 def command_status(shell: Shell, command: str, status: int = 0) -> Verdict:
     result = shell.run(command)
-    return Verdict(result.status == status, f"exit status {status}", f"exit status {result.status}",
-                   result.output[-2000:])
+    return Verdict(
+        result.status == status, f"exit status {status}", f"exit status {result.status}", result.output[-2000:]
+    )
 
 
-@probe("command.output", "a command succeeds and its output matches a regular expression",
-       command=Arg(str, help="shell command run on the target"),
-       pattern=Arg(str, help="Python regular expression searched in the output (multiline)", is_regex=True),
-       present=Arg(bool, required=False, help="false to require that the output does not match"))
+@probe(
+    "command.output",
+    "a command succeeds and its output matches a regular expression",
+    command=Arg(str, help="shell command run on the target"),
+    pattern=Arg(str, help="Python regular expression searched in the output (multiline)", is_regex=True),
+    present=Arg(bool, required=False, help="false to require that the output does not match"),
+)
 def command_output(shell: Shell, command: str, pattern: str, present: bool = True) -> Verdict:
     result = shell.run(command)
     if result.status != 0:
@@ -32,10 +39,13 @@ def command_output(shell: Shell, command: str, pattern: str, present: bool = Tru
     return Verdict((hit is not None) == present, want, seen, result.output[-2000:])
 
 
-@probe("command.json", "a command prints JSON whose value at a dotted key equals the expected text",
-       command=Arg(str, help="shell command printing JSON, e.g. qemu-img info --output=json IMG"),
-       key=Arg(str, help="dotted path into the JSON, list items by index: 'children.0.info'"),
-       equals=Arg(str, help="expected value, compared as text (numbers and booleans as JSON writes them)"))
+@probe(
+    "command.json",
+    "a command prints JSON whose value at a dotted key equals the expected text",
+    command=Arg(str, help="shell command printing JSON, e.g. qemu-img info --output=json IMG"),
+    key=Arg(str, help="dotted path into the JSON, list items by index: 'children.0.info'"),
+    equals=Arg(str, help="expected value, compared as text (numbers and booleans as JSON writes them)"),
+)
 def command_json(shell: Shell, command: str, key: str, equals: str) -> Verdict:
     result = shell.run(command)
     if result.status != 0:

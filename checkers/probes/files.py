@@ -9,18 +9,24 @@ from checkers.probes.registry import Arg, Verdict, probe
 from checkers.shell import Shell
 
 
-@probe("file.exists", "a path exists (or, with present: false, does not)",
-       path=Arg(str, help="absolute path on the target"),
-       present=Arg(bool, required=False, help="false to require that the path is absent"))
+@probe(
+    "file.exists",
+    "a path exists (or, with present: false, does not)",
+    path=Arg(str, help="absolute path on the target"),
+    present=Arg(bool, required=False, help="false to require that the path is absent"),
+)
 def file_exists(shell: Shell, path: str, present: bool = True) -> Verdict:
     found = shell.run(f"test -e {shlex.quote(path)}").status == 0
     want, seen = ("exists" if present else "absent"), ("exists" if found else "absent")
     return Verdict(found == present, f"{path} {want}", f"{path} {seen}")
 
 
-@probe("file.mode", "a path has the given permission bits (octal, e.g. '640')",
-       path=Arg(str, help="absolute path on the target"),
-       mode=Arg(str, help="octal permission bits such as '640' or '4755'", pattern="[0-7]{3,4}"))
+@probe(
+    "file.mode",
+    "a path has the given permission bits (octal, e.g. '640')",
+    path=Arg(str, help="absolute path on the target"),
+    mode=Arg(str, help="octal permission bits such as '640' or '4755'", pattern="[0-7]{3,4}"),
+)
 def file_mode(shell: Shell, path: str, mode: str) -> Verdict:
     result = shell.run(f"stat -c %a {shlex.quote(path)}")
     if result.status != 0:
@@ -29,10 +35,13 @@ def file_mode(shell: Shell, path: str, mode: str) -> Verdict:
     return Verdict(int(seen, 8) == int(mode, 8), f"mode {mode}", f"mode {seen}", result.command)
 
 
-@probe("file.contains", "a file has a line matching a regular expression",
-       path=Arg(str, help="absolute path on the target"),
-       pattern=Arg(str, help="Python regular expression searched line by line", is_regex=True),
-       present=Arg(bool, required=False, help="false to require that no line matches"))
+@probe(
+    "file.contains",
+    "a file has a line matching a regular expression",
+    path=Arg(str, help="absolute path on the target"),
+    pattern=Arg(str, help="Python regular expression searched line by line", is_regex=True),
+    present=Arg(bool, required=False, help="false to require that no line matches"),
+)
 def file_contains(shell: Shell, path: str, pattern: str, present: bool = True) -> Verdict:
     result = shell.run(f"cat {shlex.quote(path)}")
     if result.status != 0:

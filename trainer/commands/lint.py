@@ -21,20 +21,32 @@ def run(args: argparse.Namespace) -> int:
     counts = {s: sum(p.severity is s for p in problems) for s in Severity}
     failed = counts[Severity.ERROR] > 0 or (args.strict and counts[Severity.WARNING] > 0)
     if args.json:
-        json.dump({
-            "ok": not failed,
-            "errors": counts[Severity.ERROR], "warnings": counts[Severity.WARNING], "notes": counts[Severity.NOTE],
-            "questions": len(cur.questions), "exercises": len(cur.exercises), "lessons": len(cur.lessons),
-            "problems": [p.to_json(cur.root) for p in problems],
-        }, sys.stdout, indent=2)
+        json.dump(
+            {
+                "ok": not failed,
+                "errors": counts[Severity.ERROR],
+                "warnings": counts[Severity.WARNING],
+                "notes": counts[Severity.NOTE],
+                "questions": len(cur.questions),
+                "exercises": len(cur.exercises),
+                "lessons": len(cur.lessons),
+                "problems": [p.to_json(cur.root) for p in problems],
+            },
+            sys.stdout,
+            indent=2,
+        )
         print()
         return 1 if failed else 0
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
     for problem in sorted(problems, key=lambda p: (order[p.severity], str(p.path), p.line)):
         if problem.severity is not Severity.NOTE or args.notes:
             print(problem.format(cur.root))
-    notes = f", {counts[Severity.NOTE]} notes" + ("" if args.notes else " (terms no lab touches yet; --notes lists them)")
-    print(f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings{notes}: "
-          f"{len(cur.lessons)} lessons, {len(cur.questions)} questions, {len(cur.exercises)} exercises in {cur.root}",
-          file=sys.stderr)
+    notes = f", {counts[Severity.NOTE]} notes" + (
+        "" if args.notes else " (terms no lab touches yet; --notes lists them)"
+    )
+    print(
+        f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings{notes}: "
+        f"{len(cur.lessons)} lessons, {len(cur.questions)} questions, {len(cur.exercises)} exercises in {cur.root}",
+        file=sys.stderr,
+    )
     return 1 if failed else 0

@@ -58,15 +58,20 @@ def coverage(cur: Curriculum) -> dict[str, ObjectiveCoverage]:
         lesson = cur.lessons.get(oid)
         questions = cur.questions_for(oid)
         exercises = cur.exercises_for(oid)
-        entry = ObjectiveCoverage(objective, lesson.word_count if lesson else None,
-                                  Counter(q.type for q in questions), len(exercises))
+        entry = ObjectiveCoverage(
+            objective, lesson.word_count if lesson else None, Counter(q.type for q in questions), len(exercises)
+        )
+        text = f"{lesson.title}\n{lesson.body}".casefold() if lesson else ""
         for term in objective.terms:
-            entry.terms.append(TermCoverage(
-                term.text, term.official,
-                bool(lesson) and (mentioned(term, lesson.title) or mentioned(term, lesson.body)),
-                sum(term.text in q.terms for q in questions),
-                sum(term.text in e.terms for e in exercises),
-            ))
+            entry.terms.append(
+                TermCoverage(
+                    term.text,
+                    term.official,
+                    bool(lesson) and mentioned(term, text),
+                    sum(term.text in q.terms for q in questions),
+                    sum(term.text in e.terms for e in exercises),
+                )
+            )
         result[oid] = entry
     return result
 
@@ -80,13 +85,19 @@ def coverage_problems(cur: Curriculum, stats: dict[str, ObjectiveCoverage]) -> l
         if entry.lesson_words is None:
             problems.append(Problem(lesson_path, 0, Severity.WARNING, f"no lesson for {oid} yet", oid))
         else:
-            problems += [Problem(lesson_path, 0, Severity.WARNING, f"the lesson never mentions term {t!r}", oid)
-                         for t in entry.missing("lesson")]
+            problems += [
+                Problem(lesson_path, 0, Severity.WARNING, f"the lesson never mentions term {t!r}", oid)
+                for t in entry.missing("lesson")
+            ]
         if not entry.questions:
             problems.append(Problem(questions_path, 0, Severity.WARNING, f"no questions for {oid} yet", oid))
         else:
-            problems += [Problem(questions_path, 0, Severity.WARNING, f"no question covers term {t!r}", oid)
-                         for t in entry.missing("questions")]
-        problems += [Problem(cur.root / "exercises" / oid, 0, Severity.NOTE, f"no lab touches term {t!r}", oid)
-                     for t in entry.missing("exercises")]
+            problems += [
+                Problem(questions_path, 0, Severity.WARNING, f"no question covers term {t!r}", oid)
+                for t in entry.missing("questions")
+            ]
+        problems += [
+            Problem(cur.root / "exercises" / oid, 0, Severity.NOTE, f"no lab touches term {t!r}", oid)
+            for t in entry.missing("exercises")
+        ]
     return problems

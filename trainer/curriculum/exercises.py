@@ -11,17 +11,28 @@ import re
 from pathlib import Path
 
 from checkers.features import FEATURES
-from checkers.probes import argument_problems
+from checkers.probes import REGISTRY, argument_problems
 from trainer.curriculum.fields import Fields
+from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_terms
 from trainer.curriculum.model import Check, Exercise, Location, Objective, Param, WrongAnswer
 from trainer.curriculum.problems import Problem, Severity
-from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_terms
 from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
 
 # {{name}}: a parameter. Go templates such as docker's {{.State.Running}} do not match.
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
-_REQUIRED = ("id", "objective", "title", "terms", "difficulty", "task", "requires", "checks", "solution",
-             "reset", "wrong_answers")
+_REQUIRED = (
+    "id",
+    "objective",
+    "title",
+    "terms",
+    "difficulty",
+    "task",
+    "requires",
+    "checks",
+    "solution",
+    "reset",
+    "wrong_answers",
+)
 _OPTIONAL = ("params", "setup", "hints", "note")
 
 
@@ -50,8 +61,24 @@ def load_exercise(
     _check_placeholders(f, {p.name for p in params})
     if not f.ok:
         return None
-    return Exercise(eid, objective.id, title, terms, difficulty, task, requires, params,  # type: ignore[arg-type, union-attr]
-                    setup, checks, hints, solution, reset, wrong, note, Location(path, data.line))
+    return Exercise(
+        eid,
+        objective.id,
+        title,
+        terms,
+        difficulty,
+        task,
+        requires,
+        params,  # type: ignore[arg-type, union-attr]
+        setup,
+        checks,
+        hints,
+        solution,
+        reset,
+        wrong,
+        note,
+        Location(path, data.line),
+    )
 
 
 def _requires(f: Fields) -> tuple[str, ...]:
@@ -70,16 +97,27 @@ def _params(f: Fields) -> tuple[Param, ...]:
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_]\w*", name):
             f.problem("params", f"parameter name {name!r} must be a word (letters, digits, '_')", line=line)
             continue
-        if isinstance(spec, dict) and set(spec) == {"choices"} and isinstance(spec["choices"], list) \
-                and spec["choices"] and all(isinstance(c, str | int) and not isinstance(c, bool) for c in spec["choices"]):
+        if (
+            isinstance(spec, dict)
+            and set(spec) == {"choices"}
+            and isinstance(spec["choices"], list)
+            and spec["choices"]
+            and all(isinstance(c, str | int) and not isinstance(c, bool) for c in spec["choices"])
+        ):
             params.append(Param(name, choices=tuple(str(c) for c in spec["choices"])))
-        elif isinstance(spec, dict) and set(spec) == {"range"} and isinstance(spec["range"], list) \
-                and len(spec["range"]) == 2 and all(type(x) is int for x in spec["range"]) \
-                and spec["range"][0] <= spec["range"][1]:
+        elif (
+            isinstance(spec, dict)
+            and set(spec) == {"range"}
+            and isinstance(spec["range"], list)
+            and len(spec["range"]) == 2
+            and all(type(x) is int for x in spec["range"])
+            and spec["range"][0] <= spec["range"][1]
+        ):
             params.append(Param(name, range=(spec["range"][0], spec["range"][1])))
         else:
-            f.problem("params", f"parameter {name!r} must be {{choices: [a, b, ...]}} or {{range: [low, high]}}",
-                      line=line)
+            f.problem(
+                "params", f"parameter {name!r} must be {{choices: [a, b, ...]}} or {{range: [low, high]}}", line=line
+            )
     return tuple(params)
 
 
@@ -98,8 +136,9 @@ def _checks(f: Fields) -> tuple[Check, ...]:
         cid, probe, hint = c.text("id"), c.text("probe"), c.text("hint")
         args = c.get("args", dict, {})
         if probe is not None and args is not None:
+            at = "args" if probe in REGISTRY and "args" in item else "probe"
             for message in argument_problems(probe, dict(args)):
-                c.problem("args" if "args" in item else "probe", message)
+                c.problem(at, message)
         if cid is not None and any(existing.id == cid for existing in checks):
             c.problem("id", f"check id {cid!r} is used twice")
         if not c.ok:

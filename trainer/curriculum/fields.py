@@ -47,7 +47,7 @@ class Fields:
         if key not in self.data:
             return default
         value = self.data[key]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
             self.problem(key, f"{key!r} must be {_TYPE_NAMES[kind]}, not {_describe(value)}")
             return None
         return value
@@ -84,8 +84,11 @@ class Fields:
             if not isinstance(item, str) or not item.strip():
                 line = value.line_of(index) if isinstance(value, LineList) else None
                 hint = " (quote it)" if isinstance(item, bool | int | float) else ""
-                self.problem(key, f"item {index + 1} of {key!r} must be a non-empty string, not {_describe(item)}{hint}",
-                             line=line)
+                self.problem(
+                    key,
+                    f"item {index + 1} of {key!r} must be a non-empty string, not {_describe(item)}{hint}",
+                    line=line,
+                )
                 good = False
         return tuple(value) if good else None
 

@@ -20,20 +20,28 @@ def load_lesson(path: Path, folder_objective: str, problems: list[Problem]) -> L
     text = read_text(path)
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
-        problems.append(Problem(path, 1, Severity.ERROR,
-                                "lesson must start with a front matter block ('---', objective, title, '---')",
-                                folder_objective))
+        problems.append(
+            Problem(
+                path,
+                1,
+                Severity.ERROR,
+                "lesson must start with a front matter block ('---', objective, title, '---')",
+                folder_objective,
+            )
+        )
         return None
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:
-        problems.append(Problem(path, 1, Severity.ERROR, "front matter is not closed by a '---' line",
-                                folder_objective))
+        problems.append(
+            Problem(path, 1, Severity.ERROR, "front matter is not closed by a '---' line", folder_objective)
+        )
         return None
     meta = load_yaml(path, "\n".join(lines[1:end]), first_line=2)
     if not isinstance(meta, LineMap):
-        problems.append(Problem(path, 2, Severity.ERROR, "front matter must be a mapping (objective, title)",
-                                folder_objective))
+        problems.append(
+            Problem(path, 2, Severity.ERROR, "front matter must be a mapping (objective, title)", folder_objective)
+        )
         return None
     f = Fields(meta, path, "lesson", problems, folder_objective)
     f.check_keys(("objective", "title"))
@@ -44,8 +52,14 @@ def load_lesson(path: Path, folder_objective: str, problems: list[Problem]) -> L
     headings, prose = _scan(body_lines, first_line=end + 2)
     if not f.ok:
         return None
-    return Lesson(folder_objective, title, "\n".join(body_lines), headings,  # type: ignore[arg-type]
-                  len(_WORD.findall(prose)), Location(path, 1))
+    return Lesson(
+        folder_objective,
+        title,
+        "\n".join(body_lines),
+        headings,  # type: ignore[arg-type]
+        len(_WORD.findall(prose)),
+        Location(path, 1),
+    )
 
 
 def _scan(lines: list[str], first_line: int) -> tuple[tuple[Heading, ...], str]:

@@ -52,8 +52,9 @@ def load_curriculum(root: Path | None = None) -> Curriculum:
             if path.suffix == ".yaml" and path.is_file():
                 _guard(cur, lambda p=path, o=objective: _add_exercise(cur, p, o))
             elif not path.name.startswith("."):
-                cur.problems.append(Problem(path, 0, Severity.WARNING, "not an exercise (expected NAME.yaml)",
-                                            objective.id))
+                cur.problems.append(
+                    Problem(path, 0, Severity.WARNING, "not an exercise (expected NAME.yaml)", objective.id)
+                )
     _report_duplicates(cur)
     return cur
 
@@ -61,18 +62,27 @@ def load_curriculum(root: Path | None = None) -> Curriculum:
 def _load_objective_folder(cur: Curriculum, folder: Path, objective: Objective) -> None:
     for path in _listing(folder, cur.problems, objective.id):
         if path.name == LESSON_FILE:
+
             def add_lesson(p: Path = path) -> None:
                 lesson = load_lesson(p, objective.id, cur.problems)
                 if lesson is not None:
                     cur.lessons[objective.id] = lesson
+
             _guard(cur, add_lesson)
         elif path.name == QUESTIONS_FILE:
-            _guard(cur, lambda p=path: cur.questions.extend(
-                load_questions(p, objective.id, cur.objectives, cur.problems)))
+            _guard(
+                cur, lambda p=path: cur.questions.extend(load_questions(p, objective.id, cur.objectives, cur.problems))
+            )
         elif not path.name.startswith("."):
-            cur.problems.append(Problem(path, 0, Severity.WARNING,
-                                        f"unexpected file (an objective folder holds {LESSON_FILE} and "
-                                        f"{QUESTIONS_FILE})", objective.id))
+            cur.problems.append(
+                Problem(
+                    path,
+                    0,
+                    Severity.WARNING,
+                    f"unexpected file (an objective folder holds {LESSON_FILE} and {QUESTIONS_FILE})",
+                    objective.id,
+                )
+            )
 
 
 def _add_exercise(cur: Curriculum, path: Path, objective: Objective) -> None:
@@ -99,8 +109,14 @@ def _objective_folders(
         if not path.is_dir():
             problems.append(Problem(path, 0, Severity.WARNING, "unexpected file (expected objective folders)"))
         elif path.name not in objectives:
-            problems.append(Problem(path, 0, Severity.ERROR,
-                                    f"folder {path.name!r} is not an objective id (one of {', '.join(objectives)})"))
+            problems.append(
+                Problem(
+                    path,
+                    0,
+                    Severity.ERROR,
+                    f"folder {path.name!r} is not an objective id (one of {', '.join(objectives)})",
+                )
+            )
         else:
             folders.append((path, objectives[path.name]))
     return folders
@@ -125,7 +141,13 @@ def _report_duplicates(cur: Curriculum) -> None:
                 first[item.id] = item
                 keep.append(item)
             else:
-                cur.problems.append(Problem(item.source.path, item.source.line, Severity.ERROR,
-                                            f"duplicate {kind} id {item.id!r} (first at {earlier.source})",  # type: ignore[attr-defined]
-                                            item.objective))
+                cur.problems.append(
+                    Problem(
+                        item.source.path,
+                        item.source.line,
+                        Severity.ERROR,
+                        f"duplicate {kind} id {item.id!r} (first at {earlier.source})",  # type: ignore[attr-defined]
+                        item.objective,
+                    )
+                )
         items[:] = keep

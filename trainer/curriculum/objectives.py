@@ -28,8 +28,9 @@ def load_objectives(path: Path) -> tuple[Exam, tuple[Topic, ...], dict[str, Obje
             if objective is None:
                 continue
             if objective.id in objectives:
-                problems.append(Problem(path, items.line_of(index), Severity.ERROR,
-                                        f"objective {objective.id} is defined twice"))
+                problems.append(
+                    Problem(path, items.line_of(index), Severity.ERROR, f"objective {objective.id} is defined twice")
+                )
             objectives[objective.id] = objective
     elif "objectives" in data:
         top.problem("objectives", "'objectives' must be a list")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a problem is. ``error`` fails ``lint``; ``warning`` fails only ``lint --strict``;
     ``note`` never fails (a term with no lab: not every term can be practised hands-on)."""
 
@@ -26,26 +27,22 @@ class Problem:
     message: str
     objective: str | None = None
 
+    def shown_path(self, root: Path | None = None) -> Path:
+        """The path relative to ``root`` when it lies inside it (shorter messages), else as it is."""
+        if root is not None:
+            with suppress(ValueError):
+                return self.path.relative_to(root)
+        return self.path
+
     def format(self, root: Path | None = None) -> str:
         """``file:line: severity: message``, with the path relative to ``root`` when possible."""
-        shown = self.path
-        if root is not None:
-            try:
-                shown = self.path.relative_to(root)
-            except ValueError:
-                pass
+        shown = self.shown_path(root)
         where = f"{shown}:{self.line}" if self.line else str(shown)
         return f"{where}: {self.severity.value}: {self.message}"
 
     def to_json(self, root: Path | None = None) -> dict[str, object]:
-        shown = self.path
-        if root is not None:
-            try:
-                shown = self.path.relative_to(root)
-            except ValueError:
-                pass
         return {
-            "file": str(shown),
+            "file": str(self.shown_path(root)),
             "line": self.line,
             "severity": self.severity.value,
             "message": self.message,

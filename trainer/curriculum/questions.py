@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from trainer.curriculum.fields import Fields
+from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_terms
 from trainer.curriculum.model import FillMatch, Location, Objective, Question
 from trainer.curriculum.problems import Problem, Severity
-from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_terms
 from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
 
 _COMMON = ("id", "type", "objective", "terms", "difficulty", "stem", "explanation")
@@ -33,14 +33,22 @@ def load_questions(
         problems.append(Problem(path, 1, Severity.WARNING, "question file is empty", folder_objective))
         return []
     if not isinstance(data, LineList):
-        problems.append(Problem(path, 1, Severity.ERROR, "a question file must be a YAML list of questions",
-                                folder_objective))
+        problems.append(
+            Problem(path, 1, Severity.ERROR, "a question file must be a YAML list of questions", folder_objective)
+        )
         return []
     questions = []
     for index, item in enumerate(data):
         if not isinstance(item, LineMap):
-            problems.append(Problem(path, data.line_of(index), Severity.ERROR,
-                                    f"question {index + 1} must be a mapping", folder_objective))
+            problems.append(
+                Problem(
+                    path,
+                    data.line_of(index),
+                    Severity.ERROR,
+                    f"question {index + 1} must be a mapping",
+                    folder_objective,
+                )
+            )
             continue
         question = _question(item, path, folder_objective, objectives, problems)
         if question is not None:
@@ -83,8 +91,20 @@ def _question(
         match = _match(f)
     if not f.ok:
         return None
-    return Question(qid, qtype, objective.id, terms, difficulty, stem, explanation,  # type: ignore[arg-type, union-attr]
-                    Location(path, item.line), options, answer, accept, match)
+    return Question(
+        qid,
+        qtype,
+        objective.id,
+        terms,
+        difficulty,
+        stem,
+        explanation,  # type: ignore[arg-type, union-attr]
+        Location(path, item.line),
+        options,
+        answer,
+        accept,
+        match,
+    )
 
 
 def _options(f: Fields) -> tuple[str, ...]:
@@ -125,8 +145,10 @@ def _answer(f: Fields, qtype: str, options: tuple[str, ...], stem: str | None) -
             continue
         index = LETTERS.index(letter.strip().upper())
         if options and index >= len(options):
-            f.problem("answer", f"answer {letter.strip().upper()} is out of range: there are {len(options)} "
-                                f"options (A-{last})")
+            f.problem(
+                "answer",
+                f"answer {letter.strip().upper()} is out of range: there are {len(options)} options (A-{last})",
+            )
         elif index in indices:
             f.problem("answer", f"answer {letter.strip().upper()} is listed twice")
         else:

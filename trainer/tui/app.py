@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Curriculum
@@ -18,7 +19,7 @@ class TrainerApp(App[None]):
     TITLE = "lpic3"
     SUB_TITLE = "LPIC-3 305-300 trainer"
     CSS_PATH = "app.tcss"
-    BINDINGS = [Binding("q", "quit", "Quit"), Binding("t", "toggle_theme", "Theme")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit"), Binding("t", "toggle_theme", "Theme")]
 
     def __init__(self, curriculum: Curriculum) -> None:
         super().__init__()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
@@ -13,7 +16,7 @@ from trainer.tui.screens.lesson import LessonScreen
 
 
 class HomeScreen(Screen[None]):
-    BINDINGS = [("enter", "open", "Open lesson")]
+    BINDINGS: ClassVar[list[BindingType]] = [("enter", "open", "Open lesson")]
 
     def __init__(self, curriculum: Curriculum) -> None:
         super().__init__()
@@ -30,19 +33,23 @@ class HomeScreen(Screen[None]):
                 objective = cur.objectives[oid]
                 lesson = cur.lessons.get(oid)
                 words = f"{lesson.word_count:>5} words" if lesson else "  no lesson"
-                options.append(Option(
-                    f"  {oid}  {objective.title[:38]:<38} w{objective.weight:<2} {words} "
-                    f"{len(cur.questions_for(oid)):>4} q {len(cur.exercises_for(oid)):>3} labs",
-                    id=oid,
-                ))
+                options.append(
+                    Option(
+                        f"  {oid}  {objective.title[:38]:<38} w{objective.weight:<2} {words} "
+                        f"{len(cur.questions_for(oid)):>4} q {len(cur.exercises_for(oid)):>3} labs",
+                        id=oid,
+                    )
+                )
         yield OptionList(*options, id="objectives")
         yield Footer()
 
     def _summary(self) -> str:
         cur = self.curriculum
         errors = sum(p.severity is Severity.ERROR for p in cur.problems)
-        text = (f"{len(cur.lessons)} lessons, {len(cur.questions)} questions, {len(cur.exercises)} labs "
-                f"for the {cur.exam.code} exam ({cur.exam.questions} questions, {cur.exam.minutes} minutes)")
+        text = (
+            f"{len(cur.lessons)} lessons, {len(cur.questions)} questions, {len(cur.exercises)} labs "
+            f"for the {cur.exam.code} exam ({cur.exam.questions} questions, {cur.exam.minutes} minutes)"
+        )
         if errors:
             text += f"  [b red]{errors} content errors: run `lpic3 lint`[/]"
         return text

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, MarkdownViewer
 
@@ -10,7 +13,7 @@ from trainer.curriculum.model import Lesson
 
 
 class LessonScreen(Screen[None]):
-    BINDINGS = [("escape", "app.pop_screen", "Back"), ("b", "app.pop_screen", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "app.pop_screen", "Back"), ("b", "app.pop_screen", "Back")]
 
     def __init__(self, lesson: Lesson) -> None:
         super().__init__()

@@ -1,0 +1,137 @@
+"""Exercises: the format's validation, and the lab contract proved for every bundled lab on real state."""
+
+from __future__ import annotations
+
+import random
+import shutil
+
+import pytest
+
+from checkers.shell import SubprocessShell
+from tests.conftest import Tree
+from trainer.curriculum.loader import load_curriculum
+from trainer.curriculum.problems import Severity
+from trainer.labs.render import choose_params, render
+from trainer.labs.selftest import selftest
+
+LAB = """
+id: 351.5-touch
+objective: "351.5"
+title: Make a file
+terms: [qemu-img]
+difficulty: 1
+requires: [root]
+params:
+  name: {choices: [alpha, beta]}
+task: Create {{name}} in the lab folder.
+setup: mkdir -p @DIR@
+checks:
+  - id: made
+    probe: file.exists
+    args: {path: "@DIR@/{{name}}"}
+    hint: Use touch.
+solution: touch @DIR@/{{name}}
+reset: rm -rf @DIR@ @DIR@.*
+wrong_answers:
+  - name: wrong folder
+    script: touch @DIR@.{{name}}
+    fails: [made]
+"""
+
+
+def lab(directory: str = "/tmp/lpic3-test-lab") -> str:
+    return LAB.replace("@DIR@", directory)
+
+
+def errors(tree: Tree) -> list[str]:
+    return [p.format(tree.root) for p in load_curriculum(tree.root).problems if p.severity is Severity.ERROR]
+
+
+def test_a_valid_exercise_loads(tree: Tree) -> None:
+    tree.write("exercises/351.5/touch.yaml", lab())
+    assert errors(tree) == []
+    (exercise,) = load_curriculum(tree.root).exercises
+    assert exercise.checks[0].probe == "file.exists" and exercise.params[0].choices == ("alpha", "beta")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("probe: file.exists", "probe: file.there"),
+            "exercises/351.5/touch.yaml:13: error: exercise 351.5-touch check made: no probe named 'file.there'",
+        ),
+        (("fails: [made]", "fails: [mad]"), "names check 'mad', which this exercise does not have"),
+        (
+            ("task: Create {{name}}", "task: Create {{nome}}"),
+            "exercises/351.5/touch.yaml:9: error: exercise 351.5-touch: placeholder {{nome}} is not a parameter",
+        ),
+        (("requires: [root]", "requires: [rooot]"), "unknown feature 'rooot'"),
+        (("args: {path:", 'args: {mode: "640", path:'), "probe file.exists takes no argument 'mode'"),
+    ],
+)
+def test_exercise_errors(tree: Tree, change: tuple[str, str], message: str) -> None:
+    tree.write("exercises/351.5/touch.yaml", lab().replace(*change))
+    found = errors(tree)
+    assert any(message in e for e in found), found
+
+
+def test_docker_templates_are_not_placeholders(tree: Tree) -> None:
+    text = lab().replace("solution: touch", "solution: docker inspect -f '{{.State.Running}}' x; touch")
+    tree.write("exercises/351.5/touch.yaml", text)
+    assert errors(tree) == []
+
+
+def test_params_render_everywhere() -> None:
+    values = {"name": "beta"}
+    assert render("touch /x/{{name}} {{ name }} {{.State}}", values) == "touch /x/beta beta {{.State}}"
+
+
+def test_selftest_passes_a_sound_lab(tree: Tree) -> None:
+    tree.write("exercises/351.5/touch.yaml", lab())
+    exercise = load_curriculum(tree.root).exercises[0]
+    report = selftest(exercise, SubprocessShell(), {"name": "alpha"})
+    assert report.ok, report.failures
+
+
+def test_selftest_catches_a_check_that_cannot_fail(tree: Tree) -> None:
+    tree.write("exercises/351.5/touch.yaml", lab().replace('path: "/tmp/lpic3-test-lab/{{name}}"', 'path: "/tmp"'))
+    report = selftest(load_curriculum(tree.root).exercises[0], SubprocessShell(), {"name": "alpha"})
+    assert "after setup, before any work, every check passed" in report.failures
+    assert any("wrong answer 'wrong folder' passed check(s) made" in f for f in report.failures)
+
+
+def test_selftest_catches_a_wrong_solution(tree: Tree) -> None:
+    tree.write(
+        "exercises/351.5/touch.yaml",
+        lab().replace("solution: touch /tmp/lpic3-test-lab/", "solution: touch /tmp/lpic3-test-lab."),
+    )
+    report = selftest(load_curriculum(tree.root).exercises[0], SubprocessShell(), {"name": "beta"})
+    assert report.failures == ["the reference solution failed check(s) made"]
+
+
+TOOLS = {"qemu-img": "qemu-img", "root": None}
+
+
+def _missing_tools(requires: tuple[str, ...]) -> list[str]:
+    missing = []
+    for feature in requires:
+        if feature not in TOOLS:
+            missing.append(f"feature {feature} (no local detection yet)")
+        elif TOOLS[feature] and not shutil.which(TOOLS[feature]):
+            missing.append(TOOLS[feature])
+    return missing
+
+
+BUNDLED = load_curriculum().exercises
+
+
+@pytest.mark.parametrize("exercise", BUNDLED, ids=[e.id for e in BUNDLED])
+def test_bundled_lab_contract_on_this_machine(exercise) -> None:  # type: ignore[no-untyped-def]
+    missing = _missing_tools(exercise.requires)
+    if missing:
+        pytest.skip(f"{exercise.id} needs {', '.join(missing)}")
+    for seed in (1, 2):
+        values = choose_params(exercise, random.Random(seed))
+        report = selftest(exercise, SubprocessShell(), values)
+        assert report.ok, (values, report.failures)

@@ -1,0 +1,98 @@
+"""Probes against real state that each test makes itself: files, modes, command output, JSON."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+from checkers.probes import REGISTRY, argument_problems, run_probe
+from checkers.shell import SubprocessShell
+
+SHELL = SubprocessShell()
+
+
+def test_file_exists_and_absent(tmp_path: Path) -> None:
+    target = tmp_path / "disk.img"
+    assert not run_probe(SHELL, "file.exists", {"path": str(target)}).passed
+    assert run_probe(SHELL, "file.exists", {"path": str(target), "present": False}).passed
+    target.write_text("x")
+    verdict = run_probe(SHELL, "file.exists", {"path": str(target)})
+    assert verdict.passed and verdict.seen == f"{target} exists"
+
+
+def test_file_mode_reads_real_permission_bits(tmp_path: Path) -> None:
+    target = tmp_path / "key"
+    target.write_text("secret")
+    target.chmod(0o640)
+    assert run_probe(SHELL, "file.mode", {"path": str(target), "mode": "640"}).passed
+    target.chmod(0o644)
+    verdict = run_probe(SHELL, "file.mode", {"path": str(target), "mode": "0640"})
+    assert not verdict.passed and verdict.seen == "mode 644"
+    assert not run_probe(SHELL, "file.mode", {"path": str(tmp_path / "none"), "mode": "640"}).passed
+
+
+def test_file_contains(tmp_path: Path) -> None:
+    target = tmp_path / "xl.cfg"
+    target.write_text("name = 'web'\nmemory = 512\n")
+    assert run_probe(SHELL, "file.contains", {"path": str(target), "pattern": r"^memory\s*=\s*512$"}).passed
+    assert not run_probe(SHELL, "file.contains", {"path": str(target), "pattern": r"^vcpus"}).passed
+    assert run_probe(SHELL, "file.contains", {"path": str(target), "pattern": r"^vcpus", "present": False}).passed
+
+
+def test_command_status_and_output(tmp_path: Path) -> None:
+    assert run_probe(SHELL, "command.status", {"command": "true"}).passed
+    failed = run_probe(SHELL, "command.status", {"command": "exit 3"})
+    assert not failed.passed and failed.seen == "exit status 3"
+    assert run_probe(SHELL, "command.status", {"command": "exit 3", "status": 3}).passed
+    (tmp_path / "a").write_text("")
+    listing = f"ls {shlex.quote(str(tmp_path))}"
+    assert run_probe(SHELL, "command.output", {"command": listing, "pattern": "^a$"}).passed
+    assert not run_probe(SHELL, "command.output", {"command": listing, "pattern": "^b$"}).passed
+    assert not run_probe(SHELL, "command.output", {"command": "false", "pattern": ""}).passed
+
+
+def test_command_json_walks_keys_and_indices() -> None:
+    command = """printf '%s' '{"format": "qcow2", "size": 65536, "children": [{"info": {"ok": true}}]}'"""
+    assert run_probe(SHELL, "command.json", {"command": command, "key": "format", "equals": "qcow2"}).passed
+    assert run_probe(SHELL, "command.json", {"command": command, "key": "size", "equals": "65536"}).passed
+    assert run_probe(SHELL, "command.json", {"command": command, "key": "children.0.info.ok", "equals": "true"}).passed
+    missing = run_probe(SHELL, "command.json", {"command": command, "key": "children.1", "equals": "x"})
+    assert not missing.passed and missing.seen == "no children.1 in the output"
+    assert not run_probe(SHELL, "command.json", {"command": "echo not-json", "key": "a", "equals": "b"}).passed
+
+
+def test_timeouts_are_reported_not_hung() -> None:
+    result = SHELL.run("sleep 5", timeout=0.3)
+    assert result.status == 124 and "timed out" in result.output
+
+
+def test_clean_environment_ignores_the_callers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert SHELL.run("echo $LC_ALL; command -v ls").output.split() == ["C", "/usr/bin/ls"]
+
+
+def test_argument_validation() -> None:
+    assert argument_problems("file.mode", {"path": "/x", "mode": "640"}) == []
+    assert "no probe named 'file.exist'" in argument_problems("file.exist", {})[0]
+    assert any("needs argument 'mode'" in p for p in argument_problems("file.mode", {"path": "/x"}))
+    assert any(
+        "takes no argument 'owner'" in p
+        for p in argument_problems("file.mode", {"path": "/x", "mode": "640", "owner": "root"})
+    )
+    assert any("is not octal" in p for p in argument_problems("file.mode", {"path": "/x", "mode": "rw-"}))
+    assert any(
+        "must be a whole number" in p for p in argument_problems("command.status", {"command": "x", "status": True})
+    )
+    assert any(
+        "not a valid regular expression" in p
+        for p in argument_problems("command.output", {"command": "x", "pattern": "("})
+    )
+
+
+def test_every_probe_documents_its_arguments() -> None:
+    for probe in REGISTRY.values():
+        assert probe.summary
+        assert all(arg.help for arg in probe.args.values()), probe.name

@@ -7,6 +7,7 @@ import json
 import sys
 
 from trainer.commands.tree import open_curriculum
+from trainer.curriculum.balance import balance_problems
 from trainer.curriculum.coverage import coverage, coverage_problems
 from trainer.curriculum.problems import Severity
 
@@ -15,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     cur = open_curriculum(args.path)
     if isinstance(cur, int):
         return cur
-    problems = cur.problems + coverage_problems(cur, coverage(cur))
+    problems = cur.problems + coverage_problems(cur, coverage(cur)) + balance_problems(cur)
     if args.objective:
         problems = [p for p in problems if p.objective in (None, args.objective)]
     counts = {s: sum(p.severity is s for p in problems) for s in Severity}

@@ -10,7 +10,13 @@ import sys
 
 from trainer import __version__
 
-_COMMANDS = {"lint": "trainer.commands.lint", "stats": "trainer.commands.stats"}
+_COMMANDS = {
+    "lint": "trainer.commands.lint",
+    "stats": "trainer.commands.stats",
+    "exam": "trainer.commands.exam",
+    "progress": "trainer.commands.progress",
+}
+_PATH_HELP = "folder holding content/ and exercises/ (default: the bundled curriculum)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +62,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder holding content/ and exercises/ (default: the bundled curriculum)",
     )
     stats.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    exam = sub.add_parser("exam", help="paper mock exams: print one, grade an answer sheet")
+    exam_sub = exam.add_subparsers(dest="exam_command", metavar="ACTION", required=True)
+    new = exam_sub.add_parser(
+        "new",
+        help="draw a 60-question mock exam (Markdown by default)",
+        description="Draw a mock exam like the real one: one question per weight point.",
+    )
+    new.add_argument("--seed", type=int, help="the exam's number: the same seed gives the same exam")
+    form = new.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print the exam as JSON")
+    form.add_argument("--markdown", action="store_true", help="print the exam as Markdown (the default)")
+    new.add_argument("--with-key", action="store_true", help="add the answer key (and explanations in JSON)")
+    new.add_argument("--sheet", metavar="FILE", help="also write a blank YAML answer sheet for `exam grade`")
+    new.add_argument("--path", help=_PATH_HELP)
+    grade = exam_sub.add_parser(
+        "grade",
+        help="score a filled-in answer sheet",
+        description="Score an answer sheet written by `lpic3 exam new --sheet`.",
+    )
+    grade.add_argument("answers", metavar="ANSWERS.yaml")
+    grade.add_argument("--json", action="store_true", help="print the result as JSON")
+    grade.add_argument("--path", help=_PATH_HELP)
+
+    progress = sub.add_parser(
+        "progress",
+        help="your progress per objective",
+        description="Per objective: questions answered, accuracy, reviews due today, "
+        "whether the lesson was read; and the last mock exam.",
+    )
+    progress.add_argument("--json", action="store_true", help="print the result as JSON")
+    progress.add_argument("--path", help=_PATH_HELP)
     return parser
 
 

@@ -1,0 +1,75 @@
+"""``lpic3 exam new`` (a paper exam, its key and answer sheet) and ``lpic3 exam grade`` (score a sheet)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+from trainer.commands.tree import CONTENT_ERROR, USAGE_ERROR, open_curriculum
+from trainer.curriculum.problems import ContentError
+from trainer.study.exam import PoolTooSmall, draw_exam
+from trainer.study.paper import answer_sheet, read_sheet, to_json, to_markdown
+from trainer.study.scoring import ESTIMATE_NOTE, score_exam
+
+
+def run(args: argparse.Namespace) -> int:
+    cur = open_curriculum(args.path)
+    if isinstance(cur, int):
+        return cur
+    if args.exam_command == "new":
+        seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
+        try:
+            paper = draw_exam(cur, seed)
+        except PoolTooSmall as exc:
+            print(f"lpic3: cannot draw a full exam: {exc}", file=sys.stderr)
+            return CONTENT_ERROR
+        if args.sheet:
+            try:
+                Path(args.sheet).write_text(answer_sheet(paper), encoding="utf-8")
+            except OSError as exc:
+                print(f"lpic3: error: cannot write the answer sheet {args.sheet}: {exc.strerror}", file=sys.stderr)
+                return USAGE_ERROR
+        if args.json:
+            json.dump(to_json(paper, args.with_key), sys.stdout, indent=2)
+            print()
+        else:
+            print(to_markdown(paper, args.with_key, f"LPIC-3 {cur.exam.code}"))
+        return 0
+    try:
+        sheet = read_sheet(Path(args.answers), cur)
+    except ContentError as exc:
+        print(exc.problem.format(), file=sys.stderr)
+        return CONTENT_ERROR
+    except PoolTooSmall as exc:
+        print(f"lpic3: cannot rebuild the exam: {exc}", file=sys.stderr)
+        return CONTENT_ERROR
+    result = score_exam(cur, sheet.paper, sheet.responses)
+    if args.json:
+        json.dump(
+            {
+                "seed": sheet.paper.seed,
+                **result.to_json(),
+                "wrong": [n for n, ok in enumerate(result.correct, 1) if not ok],
+            },
+            sys.stdout,
+            indent=2,
+        )
+        print()
+        return 0
+    verdict = "PASS" if result.passed else "FAIL"
+    print(
+        f"mock exam {sheet.paper.seed}: {result.overall.correct}/{result.overall.total} correct "
+        f"({result.overall.percent:.0f} %), estimated score {result.scaled} ({verdict}, pass mark {result.pass_score})"
+    )
+    print(f"  ({ESTIMATE_NOTE})")
+    for oid, tally in result.by_objective.items():
+        print(
+            f"  {oid} {cur.objectives[oid].title[:40]:<40} {tally.correct:>2}/{tally.total:<2} {tally.percent:5.0f} %"
+        )
+    wrong = [str(n) for n, ok in enumerate(result.correct, 1) if not ok]
+    if wrong:
+        print(f"  wrong or blank: {', '.join(wrong)}")
+    return 0

@@ -1,0 +1,45 @@
+"""``lpic3 progress``: per objective, answered questions, accuracy, due reviews; the last exam."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from trainer.commands.tree import open_curriculum
+from trainer.study.progress import last_exam_score, objective_progress
+from trainer.study.store import Store, StoreError
+
+
+def run(args: argparse.Namespace) -> int:
+    cur = open_curriculum(args.path)
+    if isinstance(cur, int):
+        return cur
+    try:
+        store = Store.open()
+    except StoreError as exc:
+        print(f"lpic3: error: {exc}", file=sys.stderr)
+        return 1
+    if store.notice:
+        print(f"lpic3: {store.notice}", file=sys.stderr)
+    rows = objective_progress(cur, store)
+    last = last_exam_score(store)
+    store.close()
+    if args.json:
+        json.dump({"objectives": [r.to_json() for r in rows], "last_exam": last}, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{'objective':<44} {'answered':>9} {'accuracy':>9} {'due':>4}  lesson")
+    for r in rows:
+        accuracy = "-" if r.accuracy is None else f"{r.accuracy:.0f} %"
+        title = cur.objectives[r.objective].title[:36]
+        print(
+            f"{r.objective} {title:<38} {f'{r.answered}/{r.questions}':>9} {accuracy:>9} {r.due:>4}  "
+            f"{'read' if r.lesson_read else '-'}"
+        )
+    if last:
+        print(
+            f"last mock exam: {last['correct']}/{last['total']} ({last['percent']} %), "
+            f"estimated score {last['scaled_estimate']}"
+        )
+    return 0

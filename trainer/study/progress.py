@@ -1,0 +1,66 @@
+"""Progress per objective: what the home screen and ``lpic3 progress`` show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trainer.curriculum.model import Curriculum
+from trainer.study.review import due_today
+from trainer.study.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveProgress:
+    objective: str
+    weight: int
+    questions: int
+    answered: int
+    attempts: int
+    correct: int
+    due: int
+    lesson_read: bool
+
+    @property
+    def accuracy(self) -> float | None:
+        return 100.0 * self.correct / self.attempts if self.attempts else None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "objective": self.objective,
+            "weight": self.weight,
+            "questions": self.questions,
+            "answered": self.answered,
+            "attempts": self.attempts,
+            "correct": self.correct,
+            "accuracy": None if self.accuracy is None else round(self.accuracy, 1),
+            "due_reviews": self.due,
+            "lesson_read": self.lesson_read,
+        }
+
+
+def objective_progress(cur: Curriculum, store: Store) -> list[ObjectiveProgress]:
+    history = store.history()
+    due = set(due_today(store))
+    positions = store.lesson_positions()
+    rows = []
+    for oid, objective in cur.objectives.items():
+        ids = [q.id for q in cur.questions_for(oid)]
+        seen = [history[i] for i in ids if i in history]
+        rows.append(
+            ObjectiveProgress(
+                oid,
+                objective.weight,
+                len(ids),
+                len(seen),
+                sum(h.attempts for h in seen),
+                sum(h.correct for h in seen),
+                sum(i in due for i in ids),
+                positions.get(oid, 0.0) >= 0.9,
+            )
+        )
+    return rows
+
+
+def last_exam_score(store: Store) -> dict[str, object] | None:
+    exams = store.finished_exams()
+    return exams[-1].result if exams else None

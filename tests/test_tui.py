@@ -1,46 +1,203 @@
-"""The TUI opens on the bundled curriculum, lists the objectives and shows a lesson with its contents."""
+"""The TUI flows, driven by keys as a learner would: lessons, practice, review, a full mock exam
+interrupted and resumed, results, history, help and the command palette."""
 
 from __future__ import annotations
 
-import pytest
-from textual.widgets import MarkdownViewer, OptionList
+from pathlib import Path
 
+import pytest
+from textual.widgets import DataTable, Input, MarkdownViewer
+
+from tests.study_fixtures import make_curriculum
 from trainer.curriculum.loader import load_curriculum
+from trainer.curriculum.model import Curriculum
+from trainer.curriculum.questions import LETTERS
+from trainer.study.store import Store
 from trainer.tui.app import TrainerApp
+from trainer.tui.screens.exam import ExamScreen, SubmitScreen
+from trainer.tui.screens.home import HomeScreen
 from trainer.tui.screens.lesson import LessonScreen
+from trainer.tui.screens.practice import PracticeScreen
+from trainer.tui.screens.results import ResultScreen, WrongAnswersScreen
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Curriculum:
+    return make_curriculum(tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    opened = Store.open(tmp_path / "progress.sqlite3")
+    yield opened
+    opened.close()
+
+
+def select_row(app: TrainerApp, oid: str) -> None:
+    table = app.screen.query_one(DataTable)
+    table.move_cursor(row=table.get_row_index(oid))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-async def test_home_lists_all_objectives_and_opens_a_lesson(size: tuple[int, int]) -> None:
+async def test_home_lists_objectives_and_opens_a_lesson(size: tuple[int, int], store: Store) -> None:
     cur = load_curriculum()
-    app = TrainerApp(cur)
+    app = TrainerApp(cur, store)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        options = app.screen.query_one(OptionList)
-        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
-        assert [i for i in ids if i] == list(cur.objectives)
-        first_with_lesson = next(oid for oid in cur.objectives if oid in cur.lessons)
-        options.highlighted = ids.index(first_with_lesson)
+        assert isinstance(app.screen, HomeScreen)
+        table = app.screen.query_one(DataTable)
+        keys = [row.key.value for row in table.ordered_rows]
+        assert [k for k in keys if not k.startswith("topic:")] == list(cur.objectives)
+        oid = next(o for o in cur.objectives if o in cur.lessons)
+        select_row(app, oid)
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, LessonScreen)
-        assert app.screen.lesson.objective == first_with_lesson
-        assert app.screen.query_one(MarkdownViewer).show_table_of_contents
+        assert isinstance(app.screen, LessonScreen) and app.screen.lesson.objective == oid
+        viewer = app.screen.query_one(MarkdownViewer)
+        assert viewer.show_table_of_contents
+        await pilot.pause(0.2)
+        viewer.scroll_end(animate=False)
+        await pilot.pause(0.2)
         await pilot.press("escape")
         await pilot.pause()
-        assert not isinstance(app.screen, LessonScreen)
+        assert isinstance(app.screen, HomeScreen)
+    assert store.lesson_furthest()[oid] == pytest.approx(1.0)
 
 
-async def test_objective_without_lesson_says_so() -> None:
-    cur = load_curriculum()
-    missing = [oid for oid in cur.objectives if oid not in cur.lessons]
-    if not missing:
-        pytest.skip("every objective has a lesson: nothing to show")
-    app = TrainerApp(cur)
+async def test_practice_by_keys_records_answers_and_schedules_reviews(synthetic: Curriculum, store: Store) -> None:
+    app = TrainerApp(synthetic, store)
     async with app.run_test() as pilot:
-        options = app.screen.query_one(OptionList)
-        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
-        options.highlighted = ids.index(missing[0])
-        await pilot.press("enter")
         await pilot.pause()
-        assert not isinstance(app.screen, LessonScreen)
+        select_row(app, "351.2")
+        await pilot.press("p")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PracticeScreen)
+        right_expected = 0
+        for _ in range(4):
+            item = screen.view.item
+            q = item.question
+            if q.type == "fill":
+                await pilot.press(*q.accept[0])
+                await pilot.press("enter")
+                right_expected += 1
+            else:
+                wrong = next(p for p in range(len(item.order)) if p not in item.displayed_answer())
+                await pilot.press(LETTERS[wrong].lower(), "enter")
+            await pilot.pause()
+            assert screen.answered
+            await pilot.press("enter")
+            await pilot.pause()
+        assert screen.right == right_expected
+    history = store.history()
+    assert len(history) == 4 and sum(h.correct for h in history.values()) == right_expected
+    assert store.due(10**12)  # every answered question has a review card
+
+
+async def test_review_shows_due_questions(synthetic: Curriculum, store: Store) -> None:
+    from trainer.study.review import Recall, schedule
+
+    question = synthetic.questions_for("353.1")[2]
+    schedule(store, question.id, Recall.WRONG)
+    app = TrainerApp(synthetic, store)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, PracticeScreen) and app.screen.mode == "review"
+        assert app.screen.view.item.question.id == question.id
+
+
+async def answer_exam(pilot, screen: ExamScreen, positions: range) -> None:  # type: ignore[no-untyped-def]
+    """Answer the given questions rightly, by keys, moving with n."""
+    for position in positions:
+        assert screen.position == position
+        item = screen.paper.items[position]
+        q = item.question
+        if q.type == "fill":
+            await pilot.press(*q.accept[0], "enter")
+        else:
+            await pilot.press(*[LETTERS[p].lower() for p in item.displayed_answer()], "n")
+        await pilot.pause()
+
+
+async def test_full_mock_exam_by_keys_interrupted_and_resumed(synthetic: Curriculum, store: Store) -> None:
+    app = TrainerApp(synthetic, store, exam_seed=123)
+    async with app.run_test() as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExamScreen) and len(screen.paper.items) == 60
+        await answer_exam(pilot, screen, range(30))
+        await pilot.press("escape", "f")  # leave a fill-in field, if any, then flag question 31
+        assert isinstance(app.screen, ExamScreen)
+        screen.remaining = 3000.0
+        screen.save()
+    # The app is gone (as after a crash): everything answered so far is in the store.
+    record = store.unfinished_exam()
+    assert record is not None and record.seed == 123 and record.position == 30
+    assert record.remaining == pytest.approx(3000.0, abs=2)
+    saved = store.exam_answers(record.id)
+    assert sum(1 for response, _ in saved.values() if response is not None) == 30 and saved[30][1]
+
+    app = TrainerApp(synthetic, store)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert "unfinished mock exam" in str(app.screen.query_one("#summary").render())
+        await pilot.press("e")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExamScreen)
+        assert screen.position == 30 and screen.flags[30] and screen.remaining == pytest.approx(3000.0, abs=2)
+        assert sum(r is not None for r in screen.responses) == 30
+        await answer_exam(pilot, screen, range(30, 59))
+        if isinstance(app.focused, Input):  # the last question is fill-in: leave its field first
+            await pilot.press("escape")
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, SubmitScreen)
+        await pilot.click("#submit")
+        await pilot.pause()
+        assert isinstance(app.screen, ResultScreen)
+        result = app.screen.result
+        assert result.overall.correct == 59 and result.overall.total == 60
+        assert result.by_objective["351.4"].total == 9
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, WrongAnswersScreen)
+    finished = store.finished_exams()
+    assert len(finished) == 1 and finished[0].result["correct"] == 59
+    assert store.unfinished_exam() is None
+
+
+async def test_exam_cannot_start_with_too_few_questions(store: Store) -> None:
+    cur = load_curriculum()
+    cur.questions = cur.questions[:10]
+    app = TrainerApp(cur, store)
+    async with app.run_test() as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert store.unfinished_exam() is None
+
+
+async def test_help_history_theme_and_palette(synthetic: Curriculum, store: Store) -> None:
+    app = TrainerApp(synthetic, store)
+    async with app.run_test() as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.press("h")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HistoryScreen"
+        await pilot.press("escape")
+        before = app.theme
+        await pilot.press("d")
+        assert app.theme != before
+        from trainer.tui.commands import TrainerCommands
+
+        provider = TrainerCommands(app.screen)
+        names = [text for text, _, _ in provider._entries()]
+        assert sum(n.startswith("Lesson ") for n in names) == 13
+        assert sum(n.startswith("Practise 35") for n in names) == 13
+        assert "Mock exam: start or resume" in names

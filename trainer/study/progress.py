@@ -41,7 +41,7 @@ class ObjectiveProgress:
 def objective_progress(cur: Curriculum, store: Store) -> list[ObjectiveProgress]:
     history = store.history()
     due = set(due_today(store))
-    positions = store.lesson_positions()
+    positions = store.lesson_furthest()
     rows = []
     for oid, objective in cur.objectives.items():
         ids = [q.id for q in cur.questions_for(oid)]

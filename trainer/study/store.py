@@ -53,7 +53,9 @@ CREATE TABLE IF NOT EXISTS exam_answers (
     flagged INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (exam_id, position)
 );
-CREATE TABLE IF NOT EXISTS lessons (objective TEXT PRIMARY KEY, position REAL NOT NULL, updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS lessons (
+    objective TEXT PRIMARY KEY, position REAL NOT NULL, furthest REAL NOT NULL, updated_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cards (question_id TEXT PRIMARY KEY, card TEXT NOT NULL, due REAL NOT NULL);
 """
 
@@ -230,15 +232,20 @@ class Store:
 
     # -- lessons ---------------------------------------------------------------------------------
     def set_lesson_position(self, objective: str, position: float) -> None:
+        """Where the reader left the lesson (to reopen it there) and the furthest point ever reached."""
         with self._tx() as db:
             db.execute(
-                "INSERT INTO lessons VALUES (?, ?, ?) ON CONFLICT (objective) DO UPDATE SET"
-                " position = excluded.position, updated_at = excluded.updated_at",
-                (objective, position, time.time()),
+                "INSERT INTO lessons VALUES (?, ?, ?, ?) ON CONFLICT (objective) DO UPDATE SET"
+                " position = excluded.position, furthest = MAX(furthest, excluded.position),"
+                " updated_at = excluded.updated_at",
+                (objective, position, position, time.time()),
             )
 
     def lesson_positions(self) -> dict[str, float]:
         return dict(self.db.execute("SELECT objective, position FROM lessons"))
+
+    def lesson_furthest(self) -> dict[str, float]:
+        return dict(self.db.execute("SELECT objective, furthest FROM lessons"))
 
     # -- review cards ----------------------------------------------------------------------------
     def card(self, question_id: str) -> str | None:

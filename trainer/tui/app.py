@@ -1,7 +1,9 @@
-"""The lpic3 Textual application: loads the curriculum once and opens the home screen."""
+"""The lpic3 Textual application: the curriculum and the progress store, and the screens on top."""
 
 from __future__ import annotations
 
+import random
+import sys
 from pathlib import Path
 from typing import ClassVar
 
@@ -10,6 +12,11 @@ from textual.binding import Binding, BindingType
 
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Curriculum
+from trainer.study.exam import PoolTooSmall, draw_exam, rebuild_paper
+from trainer.study.practice import practice_order, select
+from trainer.study.review import due_today
+from trainer.study.store import Store, StoreError
+from trainer.tui.commands import TrainerCommands
 from trainer.tui.screens.home import HomeScreen
 
 
@@ -19,19 +26,107 @@ class TrainerApp(App[None]):
     TITLE = "lpic3"
     SUB_TITLE = "LPIC-3 305-300 trainer"
     CSS_PATH = "app.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit"), Binding("t", "toggle_theme", "Theme")]
+    COMMANDS: ClassVar = App.COMMANDS | {TrainerCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("d", "toggle_theme", "Dark/light"),
+    ]
 
-    def __init__(self, curriculum: Curriculum) -> None:
+    def __init__(self, curriculum: Curriculum, store: Store, exam_seed: int | None = None) -> None:
         super().__init__()
-        self.curriculum = curriculum
+        self.curriculum, self.store, self.exam_seed = curriculum, store, exam_seed
 
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen(self.curriculum))
+        self.push_screen(HomeScreen(self.curriculum, self.store))
+        if self.store.notice:
+            self.notify(self.store.notice, severity="warning", timeout=20)
 
     def action_toggle_theme(self) -> None:
-        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+        self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
+
+    def action_help(self) -> None:
+        from trainer.tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def open_lesson(self, oid: str) -> None:
+        from trainer.tui.screens.lesson import LessonScreen
+
+        lesson = self.curriculum.lessons.get(oid)
+        if lesson is None:
+            self.notify(f"No lesson for {oid} yet.", severity="warning")
+            return
+        self.push_screen(LessonScreen(lesson, self.store, self.store.lesson_positions().get(oid, 0.0)))
+
+    def action_practice(self, scope: str) -> None:
+        from trainer.tui.screens.practice import PracticeScreen
+
+        questions = practice_order(select(self.curriculum, scope), self.store.history(), random.Random())
+        if not questions:
+            self.notify(f"No questions for {scope} yet.", severity="warning")
+            return
+        self.push_screen(PracticeScreen(f"practice {scope}", questions, self.store))
+
+    def action_review(self) -> None:
+        from trainer.tui.screens.practice import PracticeScreen
+
+        by_id = {q.id: q for q in self.curriculum.questions}
+        due = [by_id[qid] for qid in due_today(self.store) if qid in by_id]
+        if not due:
+            self.notify("Nothing is due for review today.")
+            return
+        self.push_screen(PracticeScreen("spaced review", due, self.store, mode="review"))
+
+    def action_history(self) -> None:
+        from trainer.tui.screens.history import HistoryScreen
+
+        self.push_screen(HistoryScreen(self.store.finished_exams()))
+
+    def action_exam(self) -> None:
+        from trainer.tui.screens.exam import ExamScreen
+
+        record = self.store.unfinished_exam()
+        if record is not None:
+            try:
+                paper = rebuild_paper(self.curriculum, record.seed, record.minutes, record.paper)
+            except KeyError as missing:
+                self.notify(
+                    f"The unfinished exam uses question {missing} that no longer exists; it was closed.",
+                    severity="warning",
+                )
+                self.store.abandon_exam(record.id)
+            else:
+                self.push_screen(
+                    ExamScreen(
+                        self.curriculum,
+                        self.store,
+                        paper,
+                        record.id,
+                        record.remaining,
+                        record.position,
+                        self.store.exam_answers(record.id),
+                    )
+                )
+                return
+        seed = self.exam_seed if self.exam_seed is not None else random.SystemRandom().randrange(1, 10**6)
+        try:
+            paper = draw_exam(self.curriculum, seed)
+        except PoolTooSmall as exc:
+            self.notify(f"Cannot draw a full exam yet: {exc}", severity="error", timeout=15)
+            return
+        exam_id = self.store.start_exam(seed, paper.minutes, [(i.question.id, i.order) for i in paper.items])
+        self.push_screen(ExamScreen(self.curriculum, self.store, paper, exam_id, paper.minutes * 60.0))
 
 
 def run_app(root: Path | None = None) -> int:
-    TrainerApp(load_curriculum(root)).run()
+    try:
+        store = Store.open()
+    except StoreError as exc:
+        print(f"lpic3: error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        TrainerApp(load_curriculum(root), store).run()
+    finally:
+        store.close()
     return 0

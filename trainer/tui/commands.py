@@ -1,0 +1,39 @@
+"""The command palette: every objective's lesson and practice, and every action, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class TrainerCommands(Provider):
+    def _entries(self) -> list[tuple[str, Callable[[], object], str]]:
+        app = self.app
+        cur = app.curriculum  # type: ignore[attr-defined]
+        entries: list[tuple[str, Callable[[], object], str]] = [
+            ("Mock exam: start or resume", app.action_exam, "60 questions, 90 minutes"),  # type: ignore[attr-defined]
+            ("Review: questions due today", app.action_review, "spaced review"),  # type: ignore[attr-defined]
+            ("History of mock exams", app.action_history, "past results and trend"),  # type: ignore[attr-defined]
+            ("Practise everything, weakest first", partial(app.action_practice, "all"), ""),  # type: ignore[attr-defined]
+            ("Help: keys", app.action_help, ""),  # type: ignore[attr-defined]
+            ("Switch dark/light theme", app.action_toggle_theme, ""),  # type: ignore[attr-defined]
+        ]
+        for topic in cur.topics:
+            entries.append((f"Practise topic {topic.id} {topic.title}", partial(app.action_practice, topic.id), ""))  # type: ignore[attr-defined]
+        for oid, objective in cur.objectives.items():
+            entries.append((f"Lesson {oid} {objective.title}", partial(app.open_lesson, oid), ""))  # type: ignore[attr-defined]
+            entries.append((f"Practise {oid} {objective.title}", partial(app.action_practice, oid), ""))  # type: ignore[attr-defined]
+        return entries
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self._entries():
+            yield DiscoveryHit(text, command, help=help_text or None)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, command, help_text in self._entries():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, help=help_text or None)

@@ -1,0 +1,49 @@
+"""Every key, in one place. Built from the screens' own bindings so it never goes stale."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+
+def _rows(bindings: list[BindingType]) -> list[str]:
+    rows = []
+    for binding in bindings:
+        if isinstance(binding, Binding):
+            keys, text = binding.key, binding.description
+        else:
+            keys, text = binding[0], binding[2] if len(binding) > 2 else binding[1]
+        rows.append(f"| `{keys.replace(',', '` `')}` | {text} |")
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "app.pop_screen", "Close")]
+
+    def compose(self) -> ComposeResult:
+        from trainer.tui.app import TrainerApp
+        from trainer.tui.screens.exam import ExamScreen
+        from trainer.tui.screens.home import HomeScreen
+        from trainer.tui.screens.lesson import LessonScreen
+        from trainer.tui.screens.practice import PracticeScreen
+        from trainer.tui.screens.results import ResultScreen
+
+        sections = [
+            ("Everywhere", TrainerApp.BINDINGS),
+            ("Home", HomeScreen.BINDINGS),
+            ("Lesson", LessonScreen.BINDINGS),
+            ("Practice and review", PracticeScreen.BINDINGS),
+            ("Mock exam", ExamScreen.BINDINGS),
+            ("Exam results", ResultScreen.BINDINGS),
+        ]
+        text = ["# Keys", "", "The mouse works too: click options, buttons and exam numbers.", ""]
+        for title, bindings in sections:
+            text += [f"## {title}", "", "| keys | does |", "| --- | --- |", *_rows(bindings), ""]
+        text.append("`ctrl+p` opens the command palette: every objective, lesson and action by name.")
+        with VerticalScroll(id="help-box"):
+            yield Markdown("\n".join(text))

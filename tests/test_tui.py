@@ -121,7 +121,7 @@ async def answer_exam(pilot, screen: ExamScreen, positions: range) -> None:  # t
 
 
 async def test_full_mock_exam_by_keys_interrupted_and_resumed(synthetic: Curriculum, store: Store) -> None:
-    app = TrainerApp(synthetic, store, exam_seed=123)
+    app = TrainerApp(synthetic, store, seed=123)
     async with app.run_test() as pilot:
         await pilot.press("e")
         await pilot.pause()

@@ -33,9 +33,10 @@ class TrainerApp(App[None]):
         Binding("d", "toggle_theme", "Dark/light"),
     ]
 
-    def __init__(self, curriculum: Curriculum, store: Store, exam_seed: int | None = None) -> None:
+    def __init__(self, curriculum: Curriculum, store: Store, seed: int | None = None) -> None:
+        """``seed`` fixes the exam drawn and the practice order (tests, screenshots); None draws anew."""
         super().__init__()
-        self.curriculum, self.store, self.exam_seed = curriculum, store, exam_seed
+        self.curriculum, self.store, self.seed = curriculum, store, seed
 
     def on_mount(self) -> None:
         self.push_screen(HomeScreen(self.curriculum, self.store))
@@ -62,11 +63,11 @@ class TrainerApp(App[None]):
     def action_practice(self, scope: str) -> None:
         from trainer.tui.screens.practice import PracticeScreen
 
-        questions = practice_order(select(self.curriculum, scope), self.store.history(), random.Random())
+        questions = practice_order(select(self.curriculum, scope), self.store.history(), random.Random(self.seed))
         if not questions:
             self.notify(f"No questions for {scope} yet.", severity="warning")
             return
-        self.push_screen(PracticeScreen(f"practice {scope}", questions, self.store))
+        self.push_screen(PracticeScreen(f"practice {scope}", questions, self.store, seed=self.seed))
 
     def action_review(self) -> None:
         from trainer.tui.screens.practice import PracticeScreen
@@ -76,7 +77,7 @@ class TrainerApp(App[None]):
         if not due:
             self.notify("Nothing is due for review today.")
             return
-        self.push_screen(PracticeScreen("spaced review", due, self.store, mode="review"))
+        self.push_screen(PracticeScreen("spaced review", due, self.store, mode="review", seed=self.seed))
 
     def action_history(self) -> None:
         from trainer.tui.screens.history import HistoryScreen
@@ -109,7 +110,7 @@ class TrainerApp(App[None]):
                     )
                 )
                 return
-        seed = self.exam_seed if self.exam_seed is not None else random.SystemRandom().randrange(1, 10**6)
+        seed = self.seed if self.seed is not None else random.SystemRandom().randrange(1, 10**6)
         try:
             paper = draw_exam(self.curriculum, seed)
         except PoolTooSmall as exc:

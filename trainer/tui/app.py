@@ -10,22 +10,22 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from trainer.curriculum.loader import load_curriculum
+from trainer.curriculum.cache import load_cached
 from trainer.curriculum.model import Curriculum
-from trainer.study.exam import PoolTooSmall, draw_exam, rebuild_paper
-from trainer.study.practice import practice_order, select
-from trainer.study.review import due_today
 from trainer.study.store import Store, StoreError
 from trainer.tui.commands import TrainerCommands
 from trainer.tui.screens.home import HomeScreen
 
 
 class TrainerApp(App[None]):
-    """The trainer. Content problems do not stop it: broken items are left out and counted on Home."""
+    """The trainer. Content problems do not stop it: broken items are left out and counted on Home.
+
+    Screens and the study engine are imported when first used, so start-up stays fast.
+    """
 
     TITLE = "lpic3"
     SUB_TITLE = "LPIC-3 305-300 trainer"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS: ClassVar = App.COMMANDS | {TrainerCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -61,6 +61,7 @@ class TrainerApp(App[None]):
         self.push_screen(LessonScreen(lesson, self.store, self.store.lesson_positions().get(oid, 0.0)))
 
     def action_practice(self, scope: str) -> None:
+        from trainer.study.practice import practice_order, select
         from trainer.tui.screens.practice import PracticeScreen
 
         questions = practice_order(select(self.curriculum, scope), self.store.history(), random.Random(self.seed))
@@ -70,6 +71,7 @@ class TrainerApp(App[None]):
         self.push_screen(PracticeScreen(f"practice {scope}", questions, self.store, seed=self.seed))
 
     def action_review(self) -> None:
+        from trainer.study.review import due_today
         from trainer.tui.screens.practice import PracticeScreen
 
         by_id = {q.id: q for q in self.curriculum.questions}
@@ -85,6 +87,7 @@ class TrainerApp(App[None]):
         self.push_screen(HistoryScreen(self.store.finished_exams()))
 
     def action_exam(self) -> None:
+        from trainer.study.exam import PoolTooSmall, draw_exam, rebuild_paper
         from trainer.tui.screens.exam import ExamScreen
 
         record = self.store.unfinished_exam()
@@ -127,7 +130,7 @@ def run_app(root: Path | None = None) -> int:
         print(f"lpic3: error: {exc}", file=sys.stderr)
         return 1
     try:
-        TrainerApp(load_curriculum(root), store).run()
+        TrainerApp(load_cached(root), store).run()
     finally:
         store.close()
     return 0

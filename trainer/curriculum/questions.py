@@ -117,7 +117,7 @@ def _options(f: Fields) -> tuple[str, ...]:
         f.problem("options", f"{len(options)} options: the exam uses 4 or 5", Severity.WARNING)
     seen: set[str] = set()
     for option in options:
-        key = option.strip().casefold()
+        key = " ".join(option.split())  # exact: -a and -A are different options
         if key in seen:
             f.problem("options", f"option {option.strip()!r} appears twice")
         seen.add(key)

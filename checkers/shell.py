@@ -1,14 +1,16 @@
-"""What a probe needs from a target: run one shell command, get its exit status and output.
+"""What a probe needs from a target: run a shell command, get its exit status and output.
 
-The pexpect session of the lab runner and the one-shot ``SubprocessShell`` below both fit this
-protocol, so probes do not care how the command reaches the target.
+``checkers.session.ShellSession`` is the implementation (one persistent shell per lab run); the
+protocol keeps probes independent of how commands reach the target (local, SSH, a namespace
+sandbox, later the sandbox VM).
 """
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from typing import Protocol
+
+CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,29 +22,9 @@ class CommandResult:
 
 class Shell(Protocol):
     def run(self, command: str, timeout: float = 10.0) -> CommandResult:
-        """Run ``command`` in a POSIX shell on the target; stdout and stderr together."""
+        """Run ``command`` on the target; stdout and stderr together. Status 124: it timed out."""
         ...
 
-
-CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}
-
-
-class SubprocessShell:
-    """One ``/bin/sh -c`` per command on this machine, with a clean environment (no learner aliases,
-    functions or locale). For one-off checks; a lab run uses a session that stays open."""
-
-    def run(self, command: str, timeout: float = 10.0) -> CommandResult:
-        try:
-            done = subprocess.run(
-                ["/bin/sh", "-c", command],
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=timeout,
-                env=CLEAN_ENV,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            out = exc.stdout if isinstance(exc.stdout, str) else (exc.stdout or b"").decode(errors="replace")
-            return CommandResult(command, 124, out + f"\n[timed out after {timeout:g} s]")
-        return CommandResult(command, done.returncode, done.stdout + done.stderr)
+    def run_script(self, script: str, timeout: float = 300.0) -> CommandResult:
+        """Run a multi-line script with ``set -e`` in a subshell, so it cannot change the session."""
+        ...

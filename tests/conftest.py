@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from checkers.session import ShellSession, local_argv
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -51,3 +53,10 @@ def run_lpic3(
         timeout=120,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def local_shell() -> ShellSession:
+    """One persistent local shell per test module, as a lab run uses."""
+    with ShellSession(local_argv(), "local") as session:
+        yield session

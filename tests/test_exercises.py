@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from checkers.shell import SubprocessShell
+from checkers.session import ShellSession
 from tests.conftest import Tree
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.problems import Severity
@@ -87,26 +87,26 @@ def test_params_render_everywhere() -> None:
     assert render("touch /x/{{name}} {{ name }} {{.State}}", values) == "touch /x/beta beta {{.State}}"
 
 
-def test_selftest_passes_a_sound_lab(tree: Tree) -> None:
+def test_selftest_passes_a_sound_lab(tree: Tree, local_shell: ShellSession) -> None:
     tree.write("exercises/351.5/touch.yaml", lab())
     exercise = load_curriculum(tree.root).exercises[0]
-    report = selftest(exercise, SubprocessShell(), {"name": "alpha"})
+    report = selftest(exercise, local_shell, {"name": "alpha"})
     assert report.ok, report.failures
 
 
-def test_selftest_catches_a_check_that_cannot_fail(tree: Tree) -> None:
+def test_selftest_catches_a_check_that_cannot_fail(tree: Tree, local_shell: ShellSession) -> None:
     tree.write("exercises/351.5/touch.yaml", lab().replace('path: "/tmp/lpic3-test-lab/{{name}}"', 'path: "/tmp"'))
-    report = selftest(load_curriculum(tree.root).exercises[0], SubprocessShell(), {"name": "alpha"})
+    report = selftest(load_curriculum(tree.root).exercises[0], local_shell, {"name": "alpha"})
     assert "after setup, before any work, every check passed" in report.failures
     assert any("wrong answer 'wrong folder' passed check(s) made" in f for f in report.failures)
 
 
-def test_selftest_catches_a_wrong_solution(tree: Tree) -> None:
+def test_selftest_catches_a_wrong_solution(tree: Tree, local_shell: ShellSession) -> None:
     tree.write(
         "exercises/351.5/touch.yaml",
         lab().replace("solution: touch /tmp/lpic3-test-lab/", "solution: touch /tmp/lpic3-test-lab."),
     )
-    report = selftest(load_curriculum(tree.root).exercises[0], SubprocessShell(), {"name": "beta"})
+    report = selftest(load_curriculum(tree.root).exercises[0], local_shell, {"name": "beta"})
     assert report.failures == ["the reference solution failed check(s) made"]
 
 
@@ -127,11 +127,11 @@ BUNDLED = load_curriculum().exercises
 
 
 @pytest.mark.parametrize("exercise", BUNDLED, ids=[e.id for e in BUNDLED])
-def test_bundled_lab_contract_on_this_machine(exercise) -> None:  # type: ignore[no-untyped-def]
+def test_bundled_lab_contract_on_this_machine(exercise, local_shell: ShellSession) -> None:  # type: ignore[no-untyped-def]
     missing = _missing_tools(exercise.requires)
     if missing:
         pytest.skip(f"{exercise.id} needs {', '.join(missing)}")
     for seed in (1, 2):
         values = choose_params(exercise, random.Random(seed))
-        report = selftest(exercise, SubprocessShell(), values)
+        report = selftest(exercise, local_shell, values)
         assert report.ok, (values, report.failures)

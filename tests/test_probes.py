@@ -8,73 +8,80 @@ from pathlib import Path
 import pytest
 
 from checkers.probes import REGISTRY, argument_problems, run_probe
-from checkers.shell import SubprocessShell
-
-SHELL = SubprocessShell()
+from checkers.session import ShellSession, local_argv
 
 
-def test_file_exists_and_absent(tmp_path: Path) -> None:
+def test_file_exists_and_absent(local_shell: ShellSession, tmp_path: Path) -> None:
     target = tmp_path / "disk.img"
-    assert not run_probe(SHELL, "file.exists", {"path": str(target)}).passed
-    assert run_probe(SHELL, "file.exists", {"path": str(target), "present": False}).passed
+    assert not run_probe(local_shell, "file.exists", {"path": str(target)}).passed
+    assert run_probe(local_shell, "file.exists", {"path": str(target), "present": False}).passed
     target.write_text("x")
-    verdict = run_probe(SHELL, "file.exists", {"path": str(target)})
+    verdict = run_probe(local_shell, "file.exists", {"path": str(target)})
     assert verdict.passed and verdict.seen == f"{target} exists"
 
 
-def test_file_mode_reads_real_permission_bits(tmp_path: Path) -> None:
+def test_file_mode_reads_real_permission_bits(local_shell: ShellSession, tmp_path: Path) -> None:
     target = tmp_path / "key"
     target.write_text("secret")
     target.chmod(0o640)
-    assert run_probe(SHELL, "file.mode", {"path": str(target), "mode": "640"}).passed
+    assert run_probe(local_shell, "file.mode", {"path": str(target), "mode": "640"}).passed
     target.chmod(0o644)
-    verdict = run_probe(SHELL, "file.mode", {"path": str(target), "mode": "0640"})
+    verdict = run_probe(local_shell, "file.mode", {"path": str(target), "mode": "0640"})
     assert not verdict.passed and verdict.seen == "mode 644"
-    assert not run_probe(SHELL, "file.mode", {"path": str(tmp_path / "none"), "mode": "640"}).passed
+    assert not run_probe(local_shell, "file.mode", {"path": str(tmp_path / "none"), "mode": "640"}).passed
 
 
-def test_file_contains(tmp_path: Path) -> None:
+def test_file_contains(local_shell: ShellSession, tmp_path: Path) -> None:
     target = tmp_path / "xl.cfg"
     target.write_text("name = 'web'\nmemory = 512\n")
-    assert run_probe(SHELL, "file.contains", {"path": str(target), "pattern": r"^memory\s*=\s*512$"}).passed
-    assert not run_probe(SHELL, "file.contains", {"path": str(target), "pattern": r"^vcpus"}).passed
-    assert run_probe(SHELL, "file.contains", {"path": str(target), "pattern": r"^vcpus", "present": False}).passed
+    assert run_probe(local_shell, "file.contains", {"path": str(target), "pattern": r"^memory\s*=\s*512$"}).passed
+    assert not run_probe(local_shell, "file.contains", {"path": str(target), "pattern": r"^vcpus"}).passed
+    assert run_probe(local_shell, "file.contains", {"path": str(target), "pattern": r"^vcpus", "present": False}).passed
 
 
-def test_command_status_and_output(tmp_path: Path) -> None:
-    assert run_probe(SHELL, "command.status", {"command": "true"}).passed
-    failed = run_probe(SHELL, "command.status", {"command": "exit 3"})
+def test_command_status_and_output(local_shell: ShellSession, tmp_path: Path) -> None:
+    assert run_probe(local_shell, "command.status", {"command": "true"}).passed
+    failed = run_probe(local_shell, "command.status", {"command": "exit 3"})
     assert not failed.passed and failed.seen == "exit status 3"
-    assert run_probe(SHELL, "command.status", {"command": "exit 3", "status": 3}).passed
+    assert run_probe(local_shell, "command.status", {"command": "exit 3", "status": 3}).passed
     (tmp_path / "a").write_text("")
     listing = f"ls {shlex.quote(str(tmp_path))}"
-    assert run_probe(SHELL, "command.output", {"command": listing, "pattern": "^a$"}).passed
-    assert not run_probe(SHELL, "command.output", {"command": listing, "pattern": "^b$"}).passed
-    assert not run_probe(SHELL, "command.output", {"command": "false", "pattern": ""}).passed
+    assert run_probe(local_shell, "command.output", {"command": listing, "pattern": "^a$"}).passed
+    assert not run_probe(local_shell, "command.output", {"command": listing, "pattern": "^b$"}).passed
+    assert not run_probe(local_shell, "command.output", {"command": "false", "pattern": ""}).passed
 
 
-def test_command_json_walks_keys_and_indices() -> None:
+def test_command_json_walks_keys_and_indices(local_shell: ShellSession) -> None:
     command = """printf '%s' '{"format": "qcow2", "size": 65536, "children": [{"info": {"ok": true}}]}'"""
-    assert run_probe(SHELL, "command.json", {"command": command, "key": "format", "equals": "qcow2"}).passed
-    assert run_probe(SHELL, "command.json", {"command": command, "key": "size", "equals": "65536"}).passed
-    assert run_probe(SHELL, "command.json", {"command": command, "key": "children.0.info.ok", "equals": "true"}).passed
-    missing = run_probe(SHELL, "command.json", {"command": command, "key": "children.1", "equals": "x"})
+    assert run_probe(local_shell, "command.json", {"command": command, "key": "format", "equals": "qcow2"}).passed
+    assert run_probe(local_shell, "command.json", {"command": command, "key": "size", "equals": "65536"}).passed
+    assert run_probe(
+        local_shell, "command.json", {"command": command, "key": "children.0.info.ok", "equals": "true"}
+    ).passed
+    missing = run_probe(local_shell, "command.json", {"command": command, "key": "children.1", "equals": "x"})
     assert not missing.passed and missing.seen == "no children.1 in the output"
-    assert not run_probe(SHELL, "command.json", {"command": "echo not-json", "key": "a", "equals": "b"}).passed
+    assert not run_probe(local_shell, "command.json", {"command": "echo not-json", "key": "a", "equals": "b"}).passed
 
 
-def test_timeouts_are_reported_not_hung() -> None:
-    result = SHELL.run("sleep 5", timeout=0.3)
-    assert result.status == 124 and "timed out" in result.output
+def test_timeouts_are_reported_not_hung(local_shell: ShellSession) -> None:
+    result = local_shell.run("sleep 5", timeout=0.3)
+    assert result.status == 124 and "no answer from local after 0.3 s" in result.output
+    assert local_shell.run("echo alive").output == "alive\n"
 
 
 def test_clean_environment_ignores_the_callers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANG", "de_DE.UTF-8")
     monkeypatch.setenv("PATH", "/nonexistent")
-    assert SHELL.run("echo $LC_ALL; command -v ls").output.split() == ["C", "/usr/bin/ls"]
+    monkeypatch.setenv("BASH_FUNC_ls%%", "() { echo hijacked; }")
+    with ShellSession(local_argv(), "local") as session:
+        assert session.run("echo $LC_ALL $LANG; command -v ls; type -t ls").output.split() == [
+            "C",
+            "/usr/bin/ls",
+            "file",
+        ]
 
 
-def test_argument_validation() -> None:
+def test_argument_validation(local_shell: ShellSession) -> None:
     assert argument_problems("file.mode", {"path": "/x", "mode": "640"}) == []
     assert "no probe named 'file.exist'" in argument_problems("file.exist", {})[0]
     assert any("needs argument 'mode'" in p for p in argument_problems("file.mode", {"path": "/x"}))
@@ -92,7 +99,7 @@ def test_argument_validation() -> None:
     )
 
 
-def test_every_probe_documents_its_arguments() -> None:
+def test_every_probe_documents_its_arguments(local_shell: ShellSession) -> None:
     for probe in REGISTRY.values():
         assert probe.summary
         assert all(arg.help for arg in probe.args.values()), probe.name

@@ -6,6 +6,7 @@ import json
 import re
 
 from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.values import MISSING, as_text, walk
 from checkers.shell import Shell
 
 
@@ -54,12 +55,7 @@ def command_json(shell: Shell, command: str, key: str, equals: str) -> Verdict:
         value: object = json.loads(result.output)
     except json.JSONDecodeError as exc:
         return Verdict(False, "JSON output", f"not JSON: {exc.msg}", result.output[-2000:])
-    for part in key.split("."):
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return Verdict(False, f"{key} = {equals}", f"no {key} in the output", result.output[-2000:])
-    text = value if isinstance(value, str) else json.dumps(value)
-    return Verdict(text == equals, f"{key} = {equals}", f"{key} = {text}")
+    found = walk(value, key)
+    if found is MISSING:
+        return Verdict(False, f"{key} = {equals}", f"no {key} in the output", result.output[-2000:])
+    return Verdict(as_text(found) == equals, f"{key} = {equals}", f"{key} = {as_text(found)}")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 
+import yaml
+
 from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.values import MISSING, as_text, walk
 from checkers.shell import Shell
 
 
@@ -51,3 +55,25 @@ def file_contains(shell: Shell, path: str, pattern: str, present: bool = True) -
     want = f"a line matching /{pattern}/" if present else f"no line matching /{pattern}/"
     seen = f"line {hit!r}" if hit is not None else f"no matching line in {path}"
     return Verdict((hit is not None) == present, want, seen)
+
+
+@probe(
+    "file.key",
+    "a key in a YAML or JSON file has a value (cloud-init user-data, daemon.json ...)",
+    path=Arg(str, help="absolute path on the target"),
+    key=Arg(str, help="dotted key, list items by index: 'users.0.name', 'log-driver'"),
+    equals=Arg(str, help="expected value as text (numbers and booleans as JSON writes them)"),
+    format=Arg(str, required=False, help="yaml (default; JSON is YAML too) or json", pattern="yaml|json"),
+)
+def file_key(shell: Shell, path: str, key: str, equals: str, format: str = "yaml") -> Verdict:
+    result = shell.run(f"cat {shlex.quote(path)}")
+    wanted = f"{path}: {key} = {equals}"
+    if result.status != 0:
+        return Verdict(False, wanted, result.output.strip() or f"cannot read {path}")
+    try:
+        data = json.loads(result.output) if format == "json" else yaml.safe_load(result.output)
+    except (ValueError, yaml.YAMLError) as exc:
+        return Verdict(False, wanted, f"{path} is not valid {format.upper()}: {str(exc).splitlines()[0]}")
+    found = walk(data, key)
+    seen = "absent" if found is MISSING else as_text(found)
+    return Verdict(seen == equals, wanted, f"{key} = {seen}")

@@ -44,13 +44,13 @@ REGISTRY: dict[str, Probe] = {}
 _KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}
 
 
-def probe(name: str, summary: str, **args: Arg) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
-    """Register the decorated function as probe ``name`` taking ``args`` (besides the shell)."""
+def probe(probe_name: str, summary: str, /, **args: Arg) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
+    """Register the decorated function as probe ``probe_name`` taking ``args`` (besides the shell)."""
 
     def register(func: Callable[..., Verdict]) -> Callable[..., Verdict]:
-        if name in REGISTRY:
-            raise ValueError(f"probe {name} registered twice")
-        REGISTRY[name] = Probe(name, summary, func, args)
+        if probe_name in REGISTRY:
+            raise ValueError(f"probe {probe_name} registered twice")
+        REGISTRY[probe_name] = Probe(probe_name, summary, func, args)
         return func
 
     return register

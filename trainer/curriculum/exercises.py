@@ -132,9 +132,10 @@ def _checks(f: Fields) -> tuple[Check, ...]:
             f.problem("checks", f"check {index + 1} must be a mapping", line=line)
             continue
         c = Fields(item, f.path, f"{f.what} check {item.get('id', index + 1)}", f.problems, f.objective)
-        c.check_keys(("id", "probe", "hint"), ("args",))
+        c.check_keys(("id", "probe", "hint"), ("args", "wait"))
         cid, probe, hint = c.text("id"), c.text("probe"), c.text("hint")
         args = c.get("args", dict, {})
+        wait = c.number("wait", 0, 300) if "wait" in item else 0
         if probe is not None and args is not None:
             at = "args" if probe in REGISTRY and "args" in item else "probe"
             for message in argument_problems(probe, dict(args)):
@@ -144,7 +145,7 @@ def _checks(f: Fields) -> tuple[Check, ...]:
         if not c.ok:
             f.ok = False
             continue
-        checks.append(Check(cid, probe, dict(args), hint, Location(f.path, line)))  # type: ignore[arg-type]
+        checks.append(Check(cid, probe, dict(args), hint, Location(f.path, line), float(wait or 0)))  # type: ignore[arg-type]
     return tuple(checks)
 
 

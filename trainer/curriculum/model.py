@@ -127,6 +127,7 @@ class Check:
     args: dict[str, object]
     hint: str
     source: Location
+    wait: float = 0.0  # seconds the check may retry while state settles (a domain booting ...)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,18 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from checkers.probes import Verdict, run_probe
 from checkers.shell import Shell
 from trainer.curriculum.model import Exercise
-from trainer.labs.render import render, render_args
-
-SCRIPT_TIMEOUT = 300.0
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    check_id: str
-    verdict: Verdict
+from trainer.labs.runner import ScriptFailed, run_checks, run_script
 
 
 @dataclass(slots=True)
@@ -31,22 +22,8 @@ class SelfTestReport:
     def ok(self) -> bool:
         return not self.failures
 
-
-class ScriptFailed(Exception):
-    """A lab's own script (setup, solution, reset, a wrong answer) failed: the lab is broken."""
-
-
-def run_script(shell: Shell, name: str, script: str, values: dict[str, str]) -> None:
-    if not script.strip():
-        return
-    result = shell.run("set -e\n" + render(script, values), timeout=SCRIPT_TIMEOUT)
-    if result.status != 0:
-        raise ScriptFailed(f"{name} exited {result.status}: {result.output.strip()[-500:]}")
-
-
-def run_checks(exercise: Exercise, shell: Shell, values: dict[str, str]) -> list[CheckResult]:
-    """Every check, always all of them: the learner sees each verdict, not just the first failure."""
-    return [CheckResult(c.id, run_probe(shell, c.probe, render_args(c.args, values))) for c in exercise.checks]
+    def to_json(self) -> dict[str, object]:
+        return {"exercise": self.exercise, "ok": self.ok, "failures": self.failures, "steps": self.steps}
 
 
 def selftest(exercise: Exercise, shell: Shell, values: dict[str, str]) -> SelfTestReport:
@@ -56,18 +33,18 @@ def selftest(exercise: Exercise, shell: Shell, values: dict[str, str]) -> SelfTe
         run_script(shell, "reset", exercise.reset, values)
         run_script(shell, "setup", exercise.setup, values)
 
-    def passed(results: list[CheckResult]) -> dict[str, bool]:
-        return {r.check_id: r.verdict.passed for r in results}
+    def passed(results: list) -> dict[str, bool]:  # type: ignore[type-arg]
+        return {r.check.id: r.passed for r in results}
 
     try:
         fresh()
-        if all(passed(run_checks(exercise, shell, values)).values()):
+        if all(passed(run_checks(exercise, shell, values, settle=False)).values()):
             report.failures.append("after setup, before any work, every check passed")
         report.steps.append("setup: check fails")
         for wrong in exercise.wrong_answers:
             fresh()
             run_script(shell, f"wrong answer {wrong.name!r}", wrong.script, values)
-            verdicts = passed(run_checks(exercise, shell, values))
+            verdicts = passed(run_checks(exercise, shell, values, settle=False))
             missed = [cid for cid in wrong.fails if verdicts.get(cid, True)]
             if missed:
                 report.failures.append(f"wrong answer {wrong.name!r} passed check(s) {', '.join(missed)}")
@@ -79,7 +56,7 @@ def selftest(exercise: Exercise, shell: Shell, values: dict[str, str]) -> SelfTe
             report.failures.append(f"the reference solution failed check(s) {', '.join(failing)}")
         report.steps.append("solution: check passes")
         run_script(shell, "reset", exercise.reset, values)
-        if all(passed(run_checks(exercise, shell, values)).values()):
+        if all(passed(run_checks(exercise, shell, values, settle=False)).values()):
             report.failures.append("after reset every check still passed")
         report.steps.append("reset: check fails again")
     except ScriptFailed as exc:

@@ -1,0 +1,66 @@
+"""What a target can run: each lab feature (checkers.features) probed for real, with the reason.
+
+``/dev/kvm`` existing is not enough for ``kvm`` (on some hosts a guest hangs): it counts only when
+the sandbox has recorded a successful timed KVM boot; until then it says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checkers.features import FEATURES
+from checkers.shell import Shell
+
+# feature -> (command that must succeed, what is missing when it fails)
+CHECKS: dict[str, tuple[str, str]] = {
+    "root": ('test "$(id -u)" = 0', "commands do not run as root"),
+    "userns": ("unshare --user --map-root-user true", "unprivileged user namespaces are off"),
+    "netns": ('test "$(id -u)" = 0 && ip netns list >/dev/null', "ip netns needs root and iproute2"),
+    "cgroup-v1": (
+        "test -f /sys/fs/cgroup/memory/memory.limit_in_bytes -a -f /sys/fs/cgroup/pids/pids.max",
+        "no cgroup v1 memory and pids hierarchies under /sys/fs/cgroup",
+    ),
+    "cgroup-v2": (
+        'test "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs && grep -qw memory '
+        "/sys/fs/cgroup/cgroup.controllers && grep -qw pids /sys/fs/cgroup/cgroup.controllers",
+        "/sys/fs/cgroup is not a cgroup v2 hierarchy with memory and pids controllers",
+    ),
+    "systemd": ('test "$(cat /proc/1/comm)" = systemd', "PID 1 is not systemd"),
+    "capabilities": ("command -v capsh && command -v setcap && command -v getcap", "libcap2-bin is not installed"),
+    "qemu-img": ("command -v qemu-img", "qemu-img is not installed (qemu-utils)"),
+    "qemu": ("command -v qemu-system-x86_64", "qemu-system-x86_64 is not installed (qemu-system-x86)"),
+    "kvm": (
+        "test -r /var/lib/lpic3/kvm-verified",
+        "KVM is not proven to boot a guest here (/dev/kvm alone "
+        "is not enough; the sandbox VM records a successful timed KVM boot)",
+    ),
+    "libvirt": ("virsh -c qemu:///system version", "no libvirtd answers at qemu:///system"),
+    "libguestfs": ("command -v guestfish", "libguestfs-tools is not installed"),
+    "xen-tools": ("command -v xen-create-image || command -v xl", "the Xen tools are not installed"),
+    "lxc": ("command -v lxc-create && ip link show lxcbr0", "LXC tools or the lxcbr0 bridge (lxc-net) missing"),
+    "lxd": ("lxc info", "no LXD daemon answers to the lxc client"),
+    "docker": ("docker info", "no Docker daemon answers"),
+    "podman": ("podman info", "podman cannot run here"),
+    "cloud-init": ("command -v cloud-init && command -v cloud-localds", "cloud-init or cloud-image-utils missing"),
+    "packer": ("command -v packer", "packer is not installed"),
+    "vagrant": ("command -v vagrant", "vagrant is not installed"),
+    "kubectl": ("command -v kubectl", "kubectl is not installed"),
+}
+assert set(CHECKS) == set(FEATURES), "every feature needs a detection"
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    name: str
+    available: bool
+    reason: str
+
+
+def detect(shell: Shell, names: list[str] | None = None) -> dict[str, Feature]:
+    """Probe ``names`` (default: all features) on the target behind ``shell``."""
+    found = {}
+    for name in names or list(CHECKS):
+        command, missing = CHECKS[name]
+        ok = shell.run(f"{{ {command} ; }} >/dev/null 2>&1", timeout=20).status == 0
+        found[name] = Feature(name, ok, "available" if ok else missing)
+    return found

@@ -1,0 +1,72 @@
+"""Namespaces: whether a process has its own namespaces (or shares another's), and named netns."""
+
+from __future__ import annotations
+
+from checkers.probes.processes import PID_ARG, find_pid
+from checkers.probes.registry import Arg, Verdict, probe
+from checkers.shell import Shell
+
+KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
+_KIND = "|".join(KINDS)
+_TYPES = Arg(str, help=f"comma-separated namespace types from {', '.join(KINDS)}", pattern=rf"({_KIND})(,({_KIND}))*")
+
+
+def _links(shell: Shell, pid: int, kinds: list[str]) -> dict[str, str]:
+    out = shell.run(" ; ".join(f"readlink /proc/{pid}/ns/{k}" for k in kinds)).output.split()
+    return dict(zip(kinds, out, strict=False))
+
+
+@probe(
+    "ns.own", "a process has its own namespaces of the given types (not those of PID 1)", pid_cmd=PID_ARG, types=_TYPES
+)
+def ns_own(shell: Shell, pid_cmd: str, types: str) -> Verdict:
+    kinds = types.split(",")
+    pid, why = find_pid(shell, pid_cmd)
+    if pid is None:
+        return Verdict(False, f"a process in new {types} namespaces", why)
+    mine, init = _links(shell, pid, kinds), _links(shell, 1, kinds)
+    shared = [k for k in kinds if mine.get(k) == init.get(k)]
+    seen = ", ".join(f"{k}:[{mine.get(k, '?').split('[')[-1]}" for k in kinds)
+    return Verdict(
+        not shared,
+        f"process {pid} in new {types} namespaces",
+        f"still in the host's {', '.join(shared)} namespace(s)" if shared else seen,
+    )
+
+
+@probe(
+    "ns.shared",
+    "two processes share the namespaces of the given types",
+    pid_cmd=PID_ARG,
+    other_pid_cmd=PID_ARG,
+    types=_TYPES,
+)
+def ns_shared(shell: Shell, pid_cmd: str, other_pid_cmd: str, types: str) -> Verdict:
+    kinds = types.split(",")
+    pid, why = find_pid(shell, pid_cmd)
+    other, why_other = find_pid(shell, other_pid_cmd)
+    if pid is None or other is None:
+        return Verdict(False, f"two processes sharing {types} namespaces", why or why_other)
+    a, b = _links(shell, pid, kinds), _links(shell, other, kinds)
+    differ = [k for k in kinds if a.get(k) != b.get(k)]
+    return Verdict(
+        not differ,
+        f"processes {pid} and {other} share {types}",
+        f"they differ in {', '.join(differ)}" if differ else f"same {types} namespaces",
+    )
+
+
+@probe(
+    "ns.netns",
+    "a named network namespace exists (ip netns)",
+    name=Arg(str, help="the namespace name"),
+    present=Arg(bool, required=False, help="false: must not exist"),
+)
+def ns_netns(shell: Shell, name: str, present: bool = True) -> Verdict:
+    names = [line.split()[0] for line in shell.run("ip netns list").output.splitlines() if line.strip()]
+    found = name in names
+    return Verdict(
+        found == present,
+        f"netns {name} {'exists' if present else 'absent'}",
+        f"netns list: {', '.join(names) or 'empty'}",
+    )

@@ -1,0 +1,167 @@
+"""libvirt (through virsh) and disk images (through qemu-img): state, XML fields, pools, snapshots."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import xml.etree.ElementTree as ET
+
+from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.values import MISSING, as_text, walk
+from checkers.shell import Shell
+
+_URI = Arg(str, required=False, help="libvirt connection URI (default qemu:///system)")
+
+
+def _virsh(uri: str, args: str) -> str:
+    return f"virsh -q -c {shlex.quote(uri)} {args}"
+
+
+@probe(
+    "libvirt.domain",
+    "a libvirt domain exists, in a given state (running, shut off, paused)",
+    name=Arg(str, help="domain name"),
+    state=Arg(str, required=False, help="as virsh domstate prints it"),
+    persistent=Arg(bool, required=False, help="true: defined (persistent); false: transient"),
+    uri=_URI,
+)
+def libvirt_domain(
+    shell: Shell, name: str, state: str | None = None, persistent: bool | None = None, uri: str = "qemu:///system"
+) -> Verdict:
+    info = shell.run(_virsh(uri, f"dominfo {shlex.quote(name)}"))
+    wanted = " ".join(
+        filter(
+            None, [f"domain {name}", state, persistent is not None and ("persistent" if persistent else "transient")]
+        )
+    )
+    if info.status != 0:
+        return Verdict(False, wanted, info.output.strip() or f"no domain {name}")
+    fields = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in info.output.splitlines())}
+    seen_state, seen_persistent = fields.get("State", "?"), fields.get("Persistent") == "yes"
+    ok = (state is None or seen_state == state) and (persistent is None or seen_persistent == persistent)
+    return Verdict(ok, wanted, f"domain {name} {seen_state}, {'persistent' if seen_persistent else 'transient'}")
+
+
+@probe(
+    "libvirt.xml",
+    "a field of a libvirt object's XML (dumpxml) has a value",
+    name=Arg(str, help="object name"),
+    kind=Arg(
+        str,
+        required=False,
+        help="domain (default), net, pool or vol (name: pool/volume)",
+        pattern="domain|net|pool|vol",
+    ),
+    path=Arg(str, help="ElementTree path below the root, e.g. 'memory', 'devices/disk/source', 'forward'"),
+    attribute=Arg(str, required=False, help="read this attribute instead of the element's text"),
+    equals=Arg(str, help="expected text"),
+    uri=_URI,
+)
+def libvirt_xml(
+    shell: Shell,
+    name: str,
+    path: str,
+    equals: str,
+    kind: str = "domain",
+    attribute: str | None = None,
+    uri: str = "qemu:///system",
+) -> Verdict:
+    command = {"domain": "dumpxml", "net": "net-dumpxml", "pool": "pool-dumpxml", "vol": "vol-dumpxml"}[kind]
+    target = shlex.quote(name) if kind != "vol" else "--pool {} {}".format(*map(shlex.quote, name.split("/", 1)))
+    result = shell.run(_virsh(uri, f"{command} {target}"))
+    where = f"{path}{'@' + attribute if attribute else ''}"
+    if result.status != 0:
+        return Verdict(False, f"{kind} {name}: {where} = {equals}", result.output.strip() or "no such object")
+    try:
+        root = ET.fromstring(result.output)
+    except ET.ParseError as exc:
+        return Verdict(False, f"{where} = {equals}", f"unreadable XML: {exc}")
+    elements = root.findall(path) if path != "." else [root]
+    values = [(e.get(attribute) if attribute else (e.text or "").strip()) for e in elements]
+    values = [v for v in values if v is not None]
+    return Verdict(
+        equals in values, f"{kind} {name}: {where} = {equals}", f"{where} = {', '.join(values) if values else 'absent'}"
+    )
+
+
+@probe(
+    "libvirt.active",
+    "a libvirt network or storage pool is active (or, with active: false, not)",
+    name=Arg(str, help="network or pool name"),
+    kind=Arg(str, help="net or pool", pattern="net|pool"),
+    active=Arg(bool, required=False, help="false: must be defined but inactive"),
+    autostart=Arg(bool, required=False, help="true: must start with libvirtd"),
+    uri=_URI,
+)
+def libvirt_active(
+    shell: Shell, name: str, kind: str, active: bool = True, autostart: bool | None = None, uri: str = "qemu:///system"
+) -> Verdict:
+    result = shell.run(_virsh(uri, f"{kind}-info {shlex.quote(name)}"))
+    wanted = f"{kind} {name} {'active' if active else 'inactive'}" + (
+        "" if autostart is None else f", autostart {'on' if autostart else 'off'}"
+    )
+    if result.status != 0:
+        return Verdict(False, wanted, result.output.strip() or f"no {kind} {name}")
+    fields = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in result.output.splitlines())}
+    is_active = fields.get("Active") == "yes" or fields.get("State") == "running"
+    is_auto = fields.get("Autostart") == "yes"
+    ok = is_active == active and (autostart is None or is_auto == autostart)
+    return Verdict(
+        ok, wanted, f"{kind} {name} {'active' if is_active else 'inactive'}, autostart {'on' if is_auto else 'off'}"
+    )
+
+
+@probe(
+    "libvirt.snapshot",
+    "a domain has a snapshot of the given name",
+    domain=Arg(str, help="domain name"),
+    name=Arg(str, help="snapshot name"),
+    uri=_URI,
+)
+def libvirt_snapshot(shell: Shell, domain: str, name: str, uri: str = "qemu:///system") -> Verdict:
+    result = shell.run(_virsh(uri, f"snapshot-list --name {shlex.quote(domain)}"))
+    names = result.output.split() if result.status == 0 else []
+    return Verdict(
+        name in names,
+        f"snapshot {name} of {domain}",
+        f"snapshots: {', '.join(names) or 'none'}" if result.status == 0 else result.output.strip(),
+    )
+
+
+@probe(
+    "image.info",
+    "a value from `qemu-img info --output=json` of a disk image",
+    path=Arg(str, help="image file"),
+    key=Arg(
+        str,
+        help="dotted key: format, virtual-size, backing-filename-format"
+        ", full-backing-filename, format-specific.data.compat",
+    ),
+    equals=Arg(str, help="expected value as text"),
+)
+def image_info(shell: Shell, path: str, key: str, equals: str) -> Verdict:
+    result = shell.run(f"qemu-img info -U --output=json {shlex.quote(path)}")
+    if result.status != 0:
+        return Verdict(False, f"{path}: {key} = {equals}", result.output.strip()[-300:] or "cannot read image")
+    found = walk(json.loads(result.output), key)
+    seen = "absent" if found is MISSING else as_text(found)
+    return Verdict(seen == equals, f"{path}: {key} = {equals}", f"{path}: {key} = {seen}")
+
+
+@probe(
+    "image.snapshot",
+    "a disk image holds an internal snapshot (qemu-img snapshot -l)",
+    path=Arg(str, help="image file"),
+    name=Arg(str, help="snapshot tag"),
+    present=Arg(bool, required=False, help="false: must not hold it"),
+)
+def image_snapshot(shell: Shell, path: str, name: str, present: bool = True) -> Verdict:
+    result = shell.run(f"qemu-img info -U --output=json {shlex.quote(path)}")
+    if result.status != 0:
+        return Verdict(False, f"snapshot {name} in {path}", result.output.strip()[-300:])
+    tags = [s.get("name") for s in json.loads(result.output).get("snapshots", [])]
+    return Verdict(
+        (name in tags) == present,
+        f"snapshot {name} {'in' if present else 'not in'} {path}",
+        f"snapshots: {', '.join(tags) or 'none'}",
+    )

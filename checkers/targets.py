@@ -1,0 +1,91 @@
+"""Lab targets: where a lab's commands run. Each is a way to start one persistent shell.
+
+- ``local``: this machine, as the current user (the learner's own lab VM).
+- ``ssh://user@host[:port]``: any machine reachable by SSH with a key; host keys are checked and
+  the connection is reused (ControlMaster), so a lab run opens one connection.
+- ``netns``: a throw-away sandbox on this machine: new PID, mount, UTS, IPC and network
+  namespaces made with ``unshare``; it disappears with its shell. Root only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from checkers.session import ShellSession, local_argv
+from checkers.shell import CLEAN_ENV
+
+_SSH = re.compile(r"^ssh://(?:(?P<user>[A-Za-z0-9._-]+)@)?(?P<host>[A-Za-z0-9.:_-]+?)(?::(?P<port>\d{1,5}))?/?$")
+
+
+class TargetError(ValueError):
+    """A target specification that cannot be used, with a message naming it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    spec: str
+    kind: str
+    description: str
+    argv: tuple[str, ...]
+    sandbox: bool  # throw-away: labs may change it without asking
+
+    def session(self) -> ShellSession:
+        return ShellSession(self.argv, self.description)
+
+
+def parse_target(spec: str) -> Target:
+    if spec == "local":
+        return Target(spec, "local", "this machine (local)", tuple(local_argv()), sandbox=False)
+    if spec == "netns":
+        if os.geteuid() != 0:
+            raise TargetError("target netns: needs root (it creates namespaces with unshare)")
+        argv = (
+            "/usr/bin/unshare",
+            "--fork",
+            "--pid",
+            "--mount-proc",
+            "--uts",
+            "--ipc",
+            "--net",
+            "--mount",
+            "--propagation",
+            "private",
+            *local_argv(),
+        )
+        return Target(spec, "netns", "a namespace sandbox on this machine", argv, sandbox=True)
+    match = _SSH.match(spec)
+    if match:
+        host, port, user = match["host"], match["port"] or "22", match["user"]
+        if not 0 < int(port) < 65536:
+            raise TargetError(f"target {spec}: port {port} is out of range")
+        control = Path(os.environ.get("XDG_RUNTIME_DIR") or "/tmp") / f"lpic3-ssh-{os.getuid()}-%C"
+        env = ["env", "-i", *(f"{k}={v}" for k, v in CLEAN_ENV.items()), "TERM=dumb", "PS1=", "PS2="]
+        argv = (
+            "/usr/bin/ssh",
+            "-T",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            f"ControlPath={control}",
+            "-o",
+            "ControlPersist=120",
+            "-o",
+            "ConnectTimeout=10",
+            "-p",
+            port,
+            f"{user}@{host}" if user else host,
+            *env,
+            "bash",
+            "--noprofile",
+            "--norc",
+            "-s",
+        )
+        return Target(spec, "ssh", f"{user + '@' if user else ''}{host}:{port} (ssh)", argv, sandbox=False)
+    raise TargetError(f"unknown target {spec!r}: use local, netns or ssh://user@host[:port]")

@@ -1,0 +1,73 @@
+"""Running an exercise's steps on a target's shell: scripts, checks (with settling), requirements."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from checkers.detect import detect
+from checkers.probes import Verdict, run_probe
+from checkers.shell import Shell
+from trainer.curriculum.model import Check, Exercise
+from trainer.labs.render import render, render_args
+
+SCRIPT_TIMEOUT = 300.0
+SETTLE_INTERVAL = 0.5
+
+
+class ScriptFailed(Exception):
+    """A lab's own script (setup, solution, reset, a wrong answer) failed: the lab or target is broken."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    check: Check
+    verdict: Verdict
+    waited: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.passed
+
+    def to_json(self) -> dict[str, object]:
+        v = self.verdict
+        return {
+            "id": self.check.id,
+            "passed": v.passed,
+            "expected": v.expected,
+            "seen": v.seen,
+            "hint": None if v.passed else self.check.hint,
+            "waited": round(self.waited, 1),
+        }
+
+
+def run_script(shell: Shell, name: str, script: str, values: dict[str, str]) -> None:
+    if not script.strip():
+        return
+    result = shell.run_script(render(script, values), timeout=SCRIPT_TIMEOUT)
+    if result.status != 0:
+        raise ScriptFailed(f"{name} exited {result.status}: {result.output.strip()[-500:]}")
+
+
+def run_check(shell: Shell, check: Check, values: dict[str, str], settle: bool = True) -> CheckResult:
+    """One check; with ``settle`` a failing check with ``wait`` is retried until it passes or time is up."""
+    args = render_args(check.args, values)
+    start = time.monotonic()
+    verdict = run_probe(shell, check.probe, args)
+    while settle and not verdict.passed and time.monotonic() - start < check.wait:
+        time.sleep(SETTLE_INTERVAL)
+        verdict = run_probe(shell, check.probe, args)
+    waited = time.monotonic() - start if check.wait else 0.0
+    if not verdict.passed and settle and check.wait:
+        verdict = Verdict(False, verdict.expected, f"{verdict.seen} (waited {waited:.0f} s for it)", verdict.evidence)
+    return CheckResult(check, verdict, waited)
+
+
+def run_checks(exercise: Exercise, shell: Shell, values: dict[str, str], settle: bool = True) -> list[CheckResult]:
+    """Every check, always all of them: the learner sees each verdict, not just the first failure."""
+    return [run_check(shell, check, values, settle) for check in exercise.checks]
+
+
+def missing_requirements(exercise: Exercise, shell: Shell) -> list[str]:
+    """Why the lab cannot run on this target, one reason per missing feature; empty when it can."""
+    return [f"{f.name}: {f.reason}" for f in detect(shell, list(exercise.requires)).values() if not f.available]

@@ -15,7 +15,11 @@ _COMMANDS = {
     "stats": "trainer.commands.stats",
     "exam": "trainer.commands.exam",
     "progress": "trainer.commands.progress",
+    "labs": "trainer.commands.labs",
+    "lab": "trainer.commands.labs",
+    "doctor": "trainer.commands.labs",
 }
+_TARGET_HELP = "where the lab runs: local (default), netns (a namespace sandbox) or ssh://user@host[:port]"
 _PATH_HELP = "folder holding content/ and exercises/ (default: the bundled curriculum)"
 
 
@@ -94,7 +98,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     progress.add_argument("--json", action="store_true", help="print the result as JSON")
     progress.add_argument("--path", help=_PATH_HELP)
+    _add_lab_commands(sub)
     return parser
+
+
+def _add_lab_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    labs = sub.add_parser("labs", help="list the hands-on labs", description="List the hands-on labs.")
+    labs.add_argument("--json", action="store_true", help="print the result as JSON")
+    labs.add_argument("--path", help=_PATH_HELP)
+
+    lab = sub.add_parser(
+        "lab",
+        help="run a hands-on lab: show, start, check, hint, reset, solve, selftest",
+        description="Run a hands-on lab whose result is checked on the real target.",
+    )
+    actions = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
+    helps = {
+        "show": "print the task",
+        "start": "set the lab up on the target and print the task",
+        "check": "check your work: exit 0 pass, 1 fail, 2 cannot run here",
+        "hint": "show the next hint",
+        "reset": "remove what the lab and you made",
+        "solve": "print the reference solution (instructors); --apply runs it",
+        "selftest": "prove labs on a real target: setup, wrong answers, solution, reset",
+    }
+    for name, text in helps.items():
+        action = actions.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        if name == "selftest":
+            action.add_argument("ids", nargs="*", metavar="ID", help="labs to test (default: all)")
+            action.add_argument("--all", action="store_true", help="test every lab")
+        else:
+            action.add_argument("id", metavar="ID", help="the lab's id (see `lpic3 labs`)")
+        action.add_argument("--target", metavar="T", help=_TARGET_HELP)
+        action.add_argument("--path", help=_PATH_HELP)
+        if name in ("show", "check", "selftest"):
+            action.add_argument("--json", action="store_true", help="print the result as JSON")
+        if name in ("start", "reset", "solve", "selftest"):
+            action.add_argument("--yes", action="store_true", help="allow changes to a target that is not a sandbox")
+        if name in ("start", "selftest"):
+            action.add_argument("--seed", type=int, help="fix the lab's random parameters")
+        if name == "solve":
+            action.add_argument("--apply", action="store_true", help="run the solution on the target")
+
+    doctor = sub.add_parser(
+        "doctor",
+        help="what this machine (or a target) can run",
+        description="Probe the target for every lab feature (root, namespaces, cgroups, "
+        "KVM, libvirt, docker ...) and say which labs can run there.",
+    )
+    doctor.add_argument("--target", metavar="T", help=_TARGET_HELP)
+    doctor.add_argument("--json", action="store_true", help="print the result as JSON")
+    doctor.add_argument("--path", help=_PATH_HELP)
 
 
 def main(argv: list[str] | None = None) -> int:

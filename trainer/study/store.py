@@ -57,6 +57,17 @@ CREATE TABLE IF NOT EXISTS lessons (
     objective TEXT PRIMARY KEY, position REAL NOT NULL, furthest REAL NOT NULL, updated_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS cards (question_id TEXT PRIMARY KEY, card TEXT NOT NULL, due REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS lab_attempts (
+    id INTEGER PRIMARY KEY,
+    exercise_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    params TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    hints INTEGER NOT NULL DEFAULT 0,
+    checked_at REAL,
+    passed INTEGER,
+    result TEXT
+);
 """
 
 
@@ -262,6 +273,72 @@ class Store:
 
     def due(self, until: float) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT question_id FROM cards WHERE due <= ? ORDER BY due", (until,))]
+
+
+@dataclass(frozen=True, slots=True)
+class LabAttempt:
+    id: int
+    exercise_id: str
+    target: str
+    params: dict[str, str]
+    started_at: float
+    hints: int
+    checked_at: float | None
+    passed: bool | None
+
+
+class LabAttempts:
+    """Lab attempts: the parameters drawn at start (checks need them later), hints shown, results."""
+
+    def __init__(self, store: Store) -> None:
+        self.db = store.db
+
+    def start(self, exercise_id: str, target: str, params: dict[str, str]) -> LabAttempt:
+        with self.db:
+            cursor = self.db.execute(
+                "INSERT INTO lab_attempts (exercise_id, target, params, started_at) VALUES (?, ?, ?, ?)",
+                (exercise_id, target, json.dumps(params), time.time()),
+            )
+        return self.get(int(cursor.lastrowid))  # type: ignore[arg-type, return-value]
+
+    def get(self, attempt_id: int) -> LabAttempt | None:
+        row = self.db.execute(
+            "SELECT id, exercise_id, target, params, started_at, hints, checked_at, passed"
+            " FROM lab_attempts WHERE id = ?",
+            (attempt_id,),
+        ).fetchone()
+        return _attempt(row) if row else None
+
+    def current(self, exercise_id: str, target: str) -> LabAttempt | None:
+        row = self.db.execute(
+            "SELECT id, exercise_id, target, params, started_at, hints, checked_at, passed"
+            " FROM lab_attempts WHERE exercise_id = ? AND target = ? ORDER BY id DESC LIMIT 1",
+            (exercise_id, target),
+        ).fetchone()
+        return _attempt(row) if row else None
+
+    def record_check(self, attempt_id: int, passed: bool, result: list[dict[str, object]]) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE lab_attempts SET checked_at = ?, passed = ?, result = ? WHERE id = ?",
+                (time.time(), int(passed), json.dumps(result), attempt_id),
+            )
+
+    def next_hint(self, attempt_id: int) -> int:
+        """Counts one more hint shown; returns how many have been shown now."""
+        with self.db:
+            self.db.execute("UPDATE lab_attempts SET hints = hints + 1 WHERE id = ?", (attempt_id,))
+        return self.db.execute("SELECT hints FROM lab_attempts WHERE id = ?", (attempt_id,)).fetchone()[0]
+
+    def passed_exercises(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT DISTINCT exercise_id FROM lab_attempts WHERE passed = 1")}
+
+
+def _attempt(row: tuple) -> LabAttempt:  # type: ignore[type-arg]
+    id_, exercise, target, params, started, hints, checked, passed = row
+    return LabAttempt(
+        id_, exercise, target, json.loads(params), started, hints, checked, None if passed is None else bool(passed)
+    )
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -17,8 +17,9 @@ CHECKS: dict[str, tuple[str, str]] = {
     "userns": ("unshare --user --map-root-user true", "unprivileged user namespaces are off"),
     "netns": ('test "$(id -u)" = 0 && ip netns list >/dev/null', "ip netns needs root and iproute2"),
     "cgroup-v1": (
-        "test -f /sys/fs/cgroup/memory/memory.limit_in_bytes -a -f /sys/fs/cgroup/pids/pids.max",
-        "no cgroup v1 memory and pids hierarchies under /sys/fs/cgroup",
+        "test -f /sys/fs/cgroup/memory/memory.usage_in_bytes -a -f /sys/fs/cgroup/pids/cgroup.procs"
+        " -a -f /sys/fs/cgroup/cpu/cpu.shares",
+        "no cgroup v1 memory, pids and cpu hierarchies under /sys/fs/cgroup",
     ),
     "cgroup-v2": (
         'test "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs && grep -qw memory '

@@ -16,6 +16,12 @@ CHECKS: dict[str, tuple[str, str]] = {
     "root": ('test "$(id -u)" = 0', "commands do not run as root"),
     "userns": ("unshare --user --map-root-user true", "unprivileged user namespaces are off"),
     "netns": ('test "$(id -u)" = 0 && ip netns list >/dev/null', "ip netns needs root and iproute2"),
+    "cgroups": (
+        "test -f /sys/fs/cgroup/memory/memory.usage_in_bytes -a -f /sys/fs/cgroup/pids/cgroup.procs"
+        " -a -f /sys/fs/cgroup/cpu/cpu.shares || { grep -qw memory /sys/fs/cgroup/cgroup.controllers"
+        " && grep -qw pids /sys/fs/cgroup/cgroup.controllers && grep -qw cpu /sys/fs/cgroup/cgroup.controllers; }",
+        "neither cgroup v1 nor cgroup v2 offers the memory, pids and cpu controllers",
+    ),
     "cgroup-v1": (
         "test -f /sys/fs/cgroup/memory/memory.usage_in_bytes -a -f /sys/fs/cgroup/pids/cgroup.procs"
         " -a -f /sys/fs/cgroup/cpu/cpu.shares",

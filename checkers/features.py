@@ -5,6 +5,7 @@ FEATURES: dict[str, str] = {
     "root": "commands run as root on the target",
     "userns": "unprivileged user namespaces",
     "netns": "network namespaces (ip netns)",
+    "cgroups": "memory, pids and cpu controllers, in cgroup v1 or v2 (labs that work with either)",
     "cgroup-v1": "cgroup v1 hierarchies with the memory, pids and cpu controllers",
     "cgroup-v2": "the unified cgroup v2 hierarchy with the memory, pids and cpu controllers",
     "systemd": "systemd running as PID 1",

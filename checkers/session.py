@@ -67,7 +67,9 @@ class ShellSession:
         token = secrets.token_hex(6)
         # A pty makes bash interactive: no prompts, no history expansion (!), no job control, no aliases.
         self.child.sendline(
-            f"PS1= PS2= PROMPT_COMMAND=; set +H +m; unalias -a; printf '%s%s\\n' __LPIC3_READY_ {token}"
+            "PS1= PS2= PROMPT_COMMAND=; set +H +m; unalias -a; "
+            "__lpic3_err=$(mktemp /tmp/lpic3-stderr.XXXXXX); trap 'rm -f \"$__lpic3_err\"' EXIT; "
+            f"printf '%s%s\\n' __LPIC3_READY_ {token}"
         )
         try:
             self.child.expect(f"__LPIC3_READY_{token}\r?\n")
@@ -84,19 +86,26 @@ class ShellSession:
             self.child.close(force=True)
             self.child = None
 
-    def run(self, command: str, timeout: float = 10.0) -> CommandResult:
+    def run(self, command: str, timeout: float = 10.0, merge: bool = True) -> CommandResult:
         """Run ``command`` (any shell text, several lines allowed) in a subshell, so that neither ``exit``
-        nor ``cd`` nor an alias can change the session; stdout and stderr together."""
-        return self._send(f"( eval {shlex.quote(command)}\n) </dev/null 2>&1", command, timeout)
+        nor ``cd`` nor an alias can change the session. stdout and stderr come together, or with
+        ``merge=False`` apart (stderr goes through a file, one ``cat`` more)."""
+        if merge:
+            return self._send(f"( eval {shlex.quote(command)}\n) </dev/null 2>&1", command, timeout)
+        return self._send(
+            f'( eval {shlex.quote(command)}\n) </dev/null 2>"$__lpic3_err"', command, timeout, stderr_file=True
+        )
 
     def run_script(self, script: str, timeout: float = 300.0) -> CommandResult:
         """Run a script in a subshell with ``set -e``: its ``cd``, ``exit`` or failure end there."""
         return self._send(f"( set -e; eval {shlex.quote(script)}\n) </dev/null 2>&1", script, timeout)
 
-    def _send(self, wrapped: str, command: str, timeout: float) -> CommandResult:
+    def _send(self, wrapped: str, command: str, timeout: float, stderr_file: bool = False) -> CommandResult:
         self.open()
         assert self.child is not None
         token = secrets.token_hex(8)
+        if stderr_file:
+            wrapped += f"\n__lpic3_s=$?; printf '%s%s\\n' __LPIC3_ERR_ {token}; cat \"$__lpic3_err\"; (exit $__lpic3_s)"
         self.child.send(f"{wrapped}\nprintf '%s%s_%s\\n' __LPIC3_END_ {token} \"$?\"\n")
         try:
             self.child.expect(f"__LPIC3_END_{token}_(\\d+)\r?\n", timeout=timeout)
@@ -109,7 +118,10 @@ class ShellSession:
             self.close()
             raise SessionError(f"the shell on {self.description} ended: {seen.strip()[-300:]}") from None
         self.commands += 1
-        return CommandResult(command, int(self.child.match.group(1)), clean_output(self.child.before))
+        output, errors = clean_output(self.child.before), ""
+        if stderr_file:
+            output, _, errors = output.partition(f"__LPIC3_ERR_{token}\n")
+        return CommandResult(command, int(self.child.match.group(1)), output, errors)
 
 
 def local_argv(user: str | None = None) -> list[str]:

@@ -17,12 +17,14 @@ CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 class CommandResult:
     command: str
     status: int
-    output: str
+    output: str  # stdout and stderr together, or stdout alone when run with merge=False
+    errors: str = ""  # stderr, when run with merge=False
 
 
 class Shell(Protocol):
-    def run(self, command: str, timeout: float = 10.0) -> CommandResult:
-        """Run ``command`` on the target; stdout and stderr together. Status 124: it timed out."""
+    def run(self, command: str, timeout: float = 10.0, merge: bool = True) -> CommandResult:
+        """Run ``command`` on the target. Status 124: it timed out. With ``merge=False`` stderr is kept
+        apart (``errors``), for output that is parsed (JSON, XML) and must not carry warnings."""
         ...
 
     def run_script(self, script: str, timeout: float = 300.0) -> CommandResult:

@@ -113,8 +113,8 @@ def caps_process(shell: Shell, pid_cmd: str, set: str = "effective", has: str = 
     equals=Arg(str, help="as getcap prints them, e.g. 'cap_net_bind_service=ep', or '' for none"),
 )
 def caps_file(shell: Shell, path: str, equals: str) -> Verdict:
-    result = shell.run(f"getcap {shlex.quote(path)}")
-    if result.status != 0 and "No such file" in result.output:
+    result = shell.run(f"getcap {shlex.quote(path)}", merge=False)
+    if result.status != 0 and "No such file" in result.errors:
         return Verdict(False, f"{path} with {equals or 'no capabilities'}", f"{path} does not exist")
     text = result.output.strip()
     seen = text.split(None, 1)[1].strip() if text.startswith(path) and len(text.split(None, 1)) > 1 else ""

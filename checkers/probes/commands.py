@@ -48,9 +48,11 @@ def command_output(shell: Shell, command: str, pattern: str, present: bool = Tru
     equals=Arg(str, help="expected value, compared as text (numbers and booleans as JSON writes them)"),
 )
 def command_json(shell: Shell, command: str, key: str, equals: str) -> Verdict:
-    result = shell.run(command)
+    result = shell.run(command, merge=False)
     if result.status != 0:
-        return Verdict(False, f"`{command}` succeeds", f"exit status {result.status}", result.output[-2000:])
+        return Verdict(
+            False, f"`{command}` succeeds", f"exit status {result.status}", (result.errors + result.output)[-2000:]
+        )
     try:
         value: object = json.loads(result.output)
     except json.JSONDecodeError as exc:

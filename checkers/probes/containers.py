@@ -22,15 +22,15 @@ def lxc_container(
     shell: Shell, name: str, state: str | None = None, key: str | None = None, equals: str | None = None
 ) -> Verdict:
     quoted = shlex.quote(name)
-    info = shell.run(f"lxc-info -n {quoted} -s")
+    info = shell.run(f"lxc-info -n {quoted} -s", merge=False)
     wanted = " ".join(filter(None, [f"container {name}", state, key and f"{key} = {equals}"]))
     if info.status != 0:
-        return Verdict(False, wanted, info.output.strip() or f"no container {name}")
+        return Verdict(False, wanted, (info.errors or info.output).strip() or f"no container {name}")
     seen_state = info.output.split(":", 1)[-1].strip()
     seen = [f"container {name} {seen_state}"]
     ok = state is None or seen_state == state
     if key:
-        value = shell.run(f"lxc-info -n {quoted} -c {shlex.quote(key)}").output.strip()
+        value = shell.run(f"lxc-info -n {quoted} -c {shlex.quote(key)}", merge=False).output.strip()
         seen_value = value.split("=", 1)[1].strip() if "=" in value else ""
         seen.append(f"{key} = {seen_value or 'unset'}")
         ok = ok and seen_value == (equals or "")
@@ -54,10 +54,10 @@ def lxc_container(
 def container_inspect(
     shell: Shell, name: str, key: str, equals: str, kind: str = "container", engine: str = "docker"
 ) -> Verdict:
-    result = shell.run(f"{engine} inspect --type {kind} {shlex.quote(name)}")
+    result = shell.run(f"{engine} inspect --type {kind} {shlex.quote(name)}", merge=False)
     wanted = f"{kind} {name}: {key} = {equals}"
     if result.status != 0:
-        return Verdict(False, wanted, result.output.strip()[-300:] or f"no {kind} {name}")
+        return Verdict(False, wanted, (result.errors or result.output).strip()[-300:] or f"no {kind} {name}")
     try:
         found = walk(json.loads(result.output), f"0.{key}")
     except json.JSONDecodeError:

@@ -11,21 +11,25 @@ _KIND = "|".join(KINDS)
 _TYPES = Arg(str, help=f"comma-separated namespace types from {', '.join(KINDS)}", pattern=rf"({_KIND})(,({_KIND}))*")
 
 
-def _links(shell: Shell, pid: int, kinds: list[str]) -> dict[str, str]:
+def _links(shell: Shell, pid: int | str, kinds: list[str]) -> dict[str, str]:
     out = shell.run(" ; ".join(f"readlink /proc/{pid}/ns/{k}" for k in kinds)).output.split()
     return dict(zip(kinds, out, strict=False))
 
 
 @probe(
-    "ns.own", "a process has its own namespaces of the given types (not those of PID 1)", pid_cmd=PID_ARG, types=_TYPES
+    "ns.own",
+    "a process has its own namespaces of the given types (not those of the target shell)",
+    pid_cmd=PID_ARG,
+    types=_TYPES,
 )
 def ns_own(shell: Shell, pid_cmd: str, types: str) -> Verdict:
     kinds = types.split(",")
     pid, why = find_pid(shell, pid_cmd)
     if pid is None:
         return Verdict(False, f"a process in new {types} namespaces", why)
-    mine, init = _links(shell, pid, kinds), _links(shell, 1, kinds)
-    shared = [k for k in kinds if mine.get(k) == init.get(k)]
+    # "The host" is where the target's shell runs (PID 1 may live elsewhere, e.g. in a container).
+    mine, host = _links(shell, pid, kinds), _links(shell, "self", kinds)
+    shared = [k for k in kinds if mine.get(k) == host.get(k)]
     seen = ", ".join(f"{k}:[{mine.get(k, '?').split('[')[-1]}" for k in kinds)
     return Verdict(
         not shared,

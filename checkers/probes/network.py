@@ -16,9 +16,9 @@ def _in(netns: str | None, command: str) -> str:
 
 
 def _link(shell: Shell, name: str, netns: str | None) -> tuple[dict | None, str]:
-    result = shell.run(_in(netns, f"ip -j -d link show dev {shlex.quote(name)}"))
+    result = shell.run(_in(netns, f"ip -j -d link show dev {shlex.quote(name)}"), merge=False)
     if result.status != 0:
-        return None, result.output.strip() or f"no link {name}"
+        return None, result.errors.strip() or f"no link {name}"
     try:
         data = json.loads(result.output)
     except json.JSONDecodeError:
@@ -79,7 +79,7 @@ def net_link(
     netns=_NETNS,
 )
 def net_address(shell: Shell, name: str, address: str, netns: str | None = None) -> Verdict:
-    result = shell.run(_in(netns, f"ip -j addr show dev {shlex.quote(name)}"))
+    result = shell.run(_in(netns, f"ip -j addr show dev {shlex.quote(name)}"), merge=False)
     try:
         data = json.loads(result.output) if result.status == 0 else []
     except json.JSONDecodeError:
@@ -91,7 +91,7 @@ def net_address(shell: Shell, name: str, address: str, netns: str | None = None)
         f"{name}{where} has {address}",
         f"{name}{where} has {', '.join(seen) or 'no address'}"
         if result.status == 0
-        else result.output.strip() or f"no link {name}",
+        else result.errors.strip() or f"no link {name}",
     )
 
 
@@ -104,6 +104,8 @@ def net_address(shell: Shell, name: str, address: str, netns: str | None = None)
 def net_ping(shell: Shell, address: str, netns: str | None = None) -> Verdict:
     result = shell.run(_in(netns, f"ping -c 1 -W 1 {shlex.quote(address)}"), timeout=5)
     where = f" from netns {netns}" if netns else ""
+    if result.status == 127 or "No such file" in result.output:
+        return Verdict(False, f"{address} answers ping{where}", "ping is not installed on the target")
     return Verdict(
         result.status == 0,
         f"{address} answers ping{where}",

@@ -8,13 +8,17 @@ import xml.etree.ElementTree as ET
 
 from checkers.probes.registry import Arg, Verdict, probe
 from checkers.probes.values import MISSING, as_text, walk
-from checkers.shell import Shell
+from checkers.shell import CommandResult, Shell
 
 _URI = Arg(str, required=False, help="libvirt connection URI (default qemu:///system)")
 
 
 def _virsh(uri: str, args: str) -> str:
     return f"virsh -q -c {shlex.quote(uri)} {args}"
+
+
+def _failed(result: CommandResult, fallback: str) -> str:
+    return (result.errors or result.output).strip()[-300:] or fallback
 
 
 @probe(
@@ -28,14 +32,14 @@ def _virsh(uri: str, args: str) -> str:
 def libvirt_domain(
     shell: Shell, name: str, state: str | None = None, persistent: bool | None = None, uri: str = "qemu:///system"
 ) -> Verdict:
-    info = shell.run(_virsh(uri, f"dominfo {shlex.quote(name)}"))
+    info = shell.run(_virsh(uri, f"dominfo {shlex.quote(name)}"), merge=False)
     wanted = " ".join(
         filter(
             None, [f"domain {name}", state, persistent is not None and ("persistent" if persistent else "transient")]
         )
     )
     if info.status != 0:
-        return Verdict(False, wanted, info.output.strip() or f"no domain {name}")
+        return Verdict(False, wanted, _failed(info, f"no domain {name}"))
     fields = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in info.output.splitlines())}
     seen_state, seen_persistent = fields.get("State", "?"), fields.get("Persistent") == "yes"
     ok = (state is None or seen_state == state) and (persistent is None or seen_persistent == persistent)
@@ -68,10 +72,10 @@ def libvirt_xml(
 ) -> Verdict:
     command = {"domain": "dumpxml", "net": "net-dumpxml", "pool": "pool-dumpxml", "vol": "vol-dumpxml"}[kind]
     target = shlex.quote(name) if kind != "vol" else "--pool {} {}".format(*map(shlex.quote, name.split("/", 1)))
-    result = shell.run(_virsh(uri, f"{command} {target}"))
+    result = shell.run(_virsh(uri, f"{command} {target}"), merge=False)
     where = f"{path}{'@' + attribute if attribute else ''}"
     if result.status != 0:
-        return Verdict(False, f"{kind} {name}: {where} = {equals}", result.output.strip() or "no such object")
+        return Verdict(False, f"{kind} {name}: {where} = {equals}", _failed(result, "no such object"))
     try:
         root = ET.fromstring(result.output)
     except ET.ParseError as exc:
@@ -96,12 +100,12 @@ def libvirt_xml(
 def libvirt_active(
     shell: Shell, name: str, kind: str, active: bool = True, autostart: bool | None = None, uri: str = "qemu:///system"
 ) -> Verdict:
-    result = shell.run(_virsh(uri, f"{kind}-info {shlex.quote(name)}"))
+    result = shell.run(_virsh(uri, f"{kind}-info {shlex.quote(name)}"), merge=False)
     wanted = f"{kind} {name} {'active' if active else 'inactive'}" + (
         "" if autostart is None else f", autostart {'on' if autostart else 'off'}"
     )
     if result.status != 0:
-        return Verdict(False, wanted, result.output.strip() or f"no {kind} {name}")
+        return Verdict(False, wanted, _failed(result, f"no {kind} {name}"))
     fields = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in result.output.splitlines())}
     is_active = fields.get("Active") == "yes" or fields.get("State") == "running"
     is_auto = fields.get("Autostart") == "yes"
@@ -119,12 +123,12 @@ def libvirt_active(
     uri=_URI,
 )
 def libvirt_snapshot(shell: Shell, domain: str, name: str, uri: str = "qemu:///system") -> Verdict:
-    result = shell.run(_virsh(uri, f"snapshot-list --name {shlex.quote(domain)}"))
+    result = shell.run(_virsh(uri, f"snapshot-list --name {shlex.quote(domain)}"), merge=False)
     names = result.output.split() if result.status == 0 else []
     return Verdict(
         name in names,
         f"snapshot {name} of {domain}",
-        f"snapshots: {', '.join(names) or 'none'}" if result.status == 0 else result.output.strip(),
+        f"snapshots: {', '.join(names) or 'none'}" if result.status == 0 else _failed(result, "no domain"),
     )
 
 
@@ -140,9 +144,9 @@ def libvirt_snapshot(shell: Shell, domain: str, name: str, uri: str = "qemu:///s
     equals=Arg(str, help="expected value as text"),
 )
 def image_info(shell: Shell, path: str, key: str, equals: str) -> Verdict:
-    result = shell.run(f"qemu-img info -U --output=json {shlex.quote(path)}")
+    result = shell.run(f"qemu-img info -U --output=json {shlex.quote(path)}", merge=False)
     if result.status != 0:
-        return Verdict(False, f"{path}: {key} = {equals}", result.output.strip()[-300:] or "cannot read image")
+        return Verdict(False, f"{path}: {key} = {equals}", _failed(result, "cannot read image"))
     found = walk(json.loads(result.output), key)
     seen = "absent" if found is MISSING else as_text(found)
     return Verdict(seen == equals, f"{path}: {key} = {equals}", f"{path}: {key} = {seen}")
@@ -156,9 +160,9 @@ def image_info(shell: Shell, path: str, key: str, equals: str) -> Verdict:
     present=Arg(bool, required=False, help="false: must not hold it"),
 )
 def image_snapshot(shell: Shell, path: str, name: str, present: bool = True) -> Verdict:
-    result = shell.run(f"qemu-img info -U --output=json {shlex.quote(path)}")
+    result = shell.run(f"qemu-img info -U --output=json {shlex.quote(path)}", merge=False)
     if result.status != 0:
-        return Verdict(False, f"snapshot {name} in {path}", result.output.strip()[-300:])
+        return Verdict(False, f"snapshot {name} in {path}", _failed(result, "cannot read image"))
     tags = [s.get("name") for s in json.loads(result.output).get("snapshots", [])]
     return Verdict(
         (name in tags) == present,

@@ -1,0 +1,238 @@
+"""Each probe against real state the test makes itself: namespaces, cgroups, capabilities, links,
+images, libvirt domains and networks, Docker containers, LXC containers. Everything is named
+lpic3-test-* and removed afterwards; daemons the test had to start are stopped by PID."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from checkers.probes import run_probe
+from checkers.session import ShellSession
+from tests.daemons import ensure_dockerd, ensure_libvirtd, ensure_lxc_net
+
+ROOT = os.geteuid() == 0
+needs_root = pytest.mark.skipif(not ROOT, reason="creating namespaces, cgroups and links needs root")
+
+
+def sh(command: str) -> str:
+    return subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=True, timeout=120).stdout
+
+
+def needs(*tools: str) -> None:
+    missing = [t for t in tools if not shutil.which(t)]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}")
+
+
+@pytest.fixture
+def name() -> str:
+    return f"lpic3-test-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def sandboxed_sleep(tmp_path: Path) -> Iterator[int]:
+    """A sleep in new UTS and PID namespaces; yields its PID as seen from the host."""
+    proc = subprocess.Popen(["unshare", "--uts", "--pid", "--fork", "--mount-proc", "sleep", "120"])
+    try:
+        for _ in range(50):
+            children = sh(f"ps -o pid= --ppid {proc.pid} || true").split()
+            if children:
+                break
+            time.sleep(0.05)
+        yield int(children[0])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@needs_root
+def test_namespaces(local_shell: ShellSession, sandboxed_sleep: int, tmp_path: Path, name: str) -> None:
+    pidfile = tmp_path / "pid"
+    pidfile.write_text(f"{sandboxed_sleep}\n")
+    assert run_probe(local_shell, "ns.own", {"pid_cmd": f"cat {pidfile}", "types": "uts,pid"}).passed
+    net = run_probe(local_shell, "ns.own", {"pid_cmd": f"cat {pidfile}", "types": "uts,net"})
+    assert not net.passed and "net" in net.seen
+    joined = subprocess.Popen(["nsenter", "-t", str(sandboxed_sleep), "-u", "sleep", "120"])
+    try:
+        shared = {"pid_cmd": f"cat {pidfile}", "other_pid_cmd": f"echo {joined.pid}", "types": "uts"}
+        assert run_probe(local_shell, "ns.shared", shared).passed
+        assert not run_probe(local_shell, "ns.shared", shared | {"types": "pid"}).passed
+    finally:
+        joined.kill()
+        joined.wait()
+    gone = run_probe(local_shell, "ns.own", {"pid_cmd": "echo 999999999", "types": "uts"})
+    assert not gone.passed and "not running" in gone.seen
+    assert not run_probe(local_shell, "ns.netns", {"name": name}).passed
+    sh(f"ip netns add {name}")
+    try:
+        assert run_probe(local_shell, "ns.netns", {"name": name}).passed
+    finally:
+        sh(f"ip netns del {name}")
+    assert run_probe(local_shell, "ns.netns", {"name": name, "present": False}).passed
+
+
+@needs_root
+def test_links_addresses_and_ping(local_shell: ShellSession, name: str) -> None:
+    a, b = f"{name}-a", f"{name}-b"
+    try:
+        sh(f"ip netns add {a}; ip netns add {b}; ip link add va type veth peer name vb; "
+           f"ip link set va netns {a}; ip link set vb netns {b}; "
+           f"ip -n {a} addr add 10.99.7.1/24 dev va; ip -n {b} addr add 10.99.7.2/24 dev vb; ip -n {a} link set va up")
+        assert run_probe(local_shell, "net.link", {"name": "va", "netns": a, "kind": "veth", "up": True}).passed
+        down = run_probe(local_shell, "net.link", {"name": "vb", "netns": b, "up": True})
+        assert not down.passed and "down" in down.seen
+        assert run_probe(local_shell, "net.address", {"name": "va", "netns": a, "address": "10.99.7.1/24"}).passed
+        assert not run_probe(local_shell, "net.address", {"name": "va", "netns": a, "address": "10.99.7.1/16"}).passed
+        assert not run_probe(local_shell, "net.ping", {"address": "10.99.7.2", "netns": a}).passed
+        sh(f"ip -n {b} link set vb up")
+        assert run_probe(local_shell, "net.ping", {"address": "10.99.7.2", "netns": a}).passed
+        assert not run_probe(local_shell, "net.link", {"name": "va"}).passed  # not in the host namespace
+    finally:
+        sh(f"ip netns del {a} 2>/dev/null; ip netns del {b} 2>/dev/null; true")
+
+
+@needs_root
+def test_cgroup_limits_and_membership(local_shell: ShellSession, name: str) -> None:
+    v2 = sh("stat -f -c %T /sys/fs/cgroup").strip() == "cgroup2fs"
+    proc = subprocess.Popen(["sleep", "120"])
+    group = f"lpic3-test/{name}"
+    try:
+        if v2:
+            sh("echo +memory +pids > /sys/fs/cgroup/cgroup.subtree_control; mkdir -p /sys/fs/cgroup/lpic3-test;"
+               " echo +memory +pids > /sys/fs/cgroup/lpic3-test/cgroup.subtree_control;"
+               f" mkdir /sys/fs/cgroup/{group}; echo 67108864 > /sys/fs/cgroup/{group}/memory.max;"
+               f" echo 5 > /sys/fs/cgroup/{group}/pids.max; echo {proc.pid} > /sys/fs/cgroup/{group}/cgroup.procs")
+        else:
+            sh(f"mkdir -p /sys/fs/cgroup/memory/{group} /sys/fs/cgroup/pids/{group};"
+               f" echo 64M > /sys/fs/cgroup/memory/{group}/memory.limit_in_bytes;"
+               f" echo 5 > /sys/fs/cgroup/pids/{group}/pids.max;"
+               f" echo {proc.pid} > /sys/fs/cgroup/memory/{group}/cgroup.procs")
+        limit = {"group": group, "limit": "memory", "equals": "67108864"}
+        assert run_probe(local_shell, "cgroup.limit", limit).passed
+        wrong = run_probe(local_shell, "cgroup.limit", limit | {"equals": "64000000"})
+        assert not wrong.passed and "67108864" in wrong.seen
+        assert run_probe(local_shell, "cgroup.limit", {"group": group, "limit": "pids", "equals": "5"}).passed
+        member = {"pid_cmd": f"echo {proc.pid}", "group": group}
+        assert run_probe(local_shell, "cgroup.member", member).passed
+        if not v2:
+            outside = run_probe(local_shell, "cgroup.member", member | {"controller": "pids"})
+            assert not outside.passed  # moved in the memory hierarchy only
+    finally:
+        proc.kill()
+        proc.wait()
+        base = "/sys/fs/cgroup" if v2 else "/sys/fs/cgroup/{memory,pids}"
+        sh(f"for d in {base}/{group} {base}/lpic3-test; do rmdir $d 2>/dev/null; done; true")
+
+
+@needs_root
+def test_capabilities(local_shell: ShellSession, tmp_path: Path) -> None:
+    needs("capsh", "setcap", "getcap")
+    proc = subprocess.Popen(["capsh", "--drop=cap_net_raw", "--", "-c", "exec sleep 120"])
+    try:
+        time.sleep(0.3)
+        args = {"pid_cmd": f"echo {proc.pid}", "set": "bounding"}
+        assert run_probe(local_shell, "caps.process", args | {"lacks": "cap_net_raw", "has": "cap_chown"}).passed
+        assert not run_probe(local_shell, "caps.process", args | {"has": "net_raw"}).passed
+    finally:
+        proc.kill()
+        proc.wait()
+    binary = tmp_path / "true"
+    shutil.copy("/bin/true", binary)
+    assert run_probe(local_shell, "caps.file", {"path": str(binary), "equals": ""}).passed
+    sh(f"setcap cap_net_bind_service=ep {binary}")
+    assert run_probe(local_shell, "caps.file", {"path": str(binary), "equals": "cap_net_bind_service=ep"}).passed
+    assert not run_probe(local_shell, "caps.file", {"path": str(binary), "equals": "cap_net_bind_service=p"}).passed
+
+
+def test_images(local_shell: ShellSession, tmp_path: Path) -> None:
+    needs("qemu-img")
+    image = tmp_path / "disk.qcow2"
+    sh(f"qemu-img create -q -f qcow2 {image} 32M")
+    assert run_probe(local_shell, "image.info", {"path": str(image), "key": "format", "equals": "qcow2"}).passed
+    assert run_probe(local_shell, "image.info", {"path": str(image), "key": "virtual-size", "equals": "33554432"}).passed
+    assert not run_probe(local_shell, "image.snapshot", {"path": str(image), "name": "before"}).passed
+    sh(f"qemu-img snapshot -c before {image}")
+    assert run_probe(local_shell, "image.snapshot", {"path": str(image), "name": "before"}).passed
+    missing = run_probe(local_shell, "image.info", {"path": str(tmp_path / "none"), "key": "format", "equals": "raw"})
+    assert not missing.passed
+
+
+DOMAIN = """<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os><devices><serial type='pty'/></devices></domain>"""
+
+
+@needs_root
+def test_libvirt(local_shell: ShellSession, tmp_path: Path, name: str) -> None:
+    needs("virsh", "libvirtd")
+    stop = ensure_libvirtd()
+    virsh = "virsh -q -c qemu:///system"
+    try:
+        (tmp_path / "d.xml").write_text(DOMAIN.format(name=name))
+        sh(f"{virsh} define {tmp_path / 'd.xml'}")
+        domain = {"name": name, "state": "running", "persistent": True}
+        shut = run_probe(local_shell, "libvirt.domain", domain)
+        assert not shut.passed and "shut off" in shut.seen
+        sh(f"{virsh} start {name}")
+        assert run_probe(local_shell, "libvirt.domain", domain).passed
+        assert run_probe(local_shell, "libvirt.xml", {"name": name, "path": "memory", "equals": "65536"}).passed
+        assert run_probe(local_shell, "libvirt.xml", {"name": name, "path": ".", "attribute": "type",
+                                                      "equals": "qemu"}).passed
+        net = f"<network><name>{name}</name><bridge name='{name[-12:]}'/></network>"
+        (tmp_path / "n.xml").write_text(net)
+        sh(f"{virsh} net-define {tmp_path / 'n.xml'}")
+        assert not run_probe(local_shell, "libvirt.active", {"name": name, "kind": "net"}).passed
+        sh(f"{virsh} net-start {name}")
+        assert run_probe(local_shell, "libvirt.active", {"name": name, "kind": "net", "autostart": False}).passed
+    finally:
+        sh(f"{virsh} destroy {name} 2>/dev/null; {virsh} undefine {name} 2>/dev/null;"
+           f" {virsh} net-destroy {name} 2>/dev/null; {virsh} net-undefine {name} 2>/dev/null; true")
+        stop()
+    assert not run_probe(local_shell, "libvirt.domain", {"name": name}).passed or True
+
+
+@needs_root
+def test_docker_inspect(local_shell: ShellSession, tmp_path: Path, name: str) -> None:
+    needs("dockerd", "docker", "busybox")
+    stop = ensure_dockerd(tmp_path / "dockerd.log")
+    image = f"{name}/base:busybox"
+    try:
+        root = tmp_path / "rootfs"
+        (root / "bin").mkdir(parents=True)
+        shutil.copy(shutil.which("busybox") or "/bin/busybox", root / "bin" / "busybox")
+        sh(f"ln -s busybox {root}/bin/sh; ln -s busybox {root}/bin/sleep; tar -C {root} -cf {tmp_path}/r.tar . ;"
+           f" docker import {tmp_path}/r.tar {image} >/dev/null;"
+           f" docker run -d --name {name} --restart unless-stopped -m 64m {image} sleep 120 >/dev/null")
+        inspect = {"name": name, "key": "HostConfig.RestartPolicy.Name", "equals": "unless-stopped"}
+        assert run_probe(local_shell, "container.inspect", inspect).passed
+        assert run_probe(local_shell, "container.inspect", inspect | {"key": "HostConfig.Memory",
+                                                                      "equals": "67108864"}).passed
+        assert run_probe(local_shell, "container.inspect", inspect | {"key": "State.Running", "equals": "true"}).passed
+        assert not run_probe(local_shell, "container.inspect", inspect | {"equals": "always"}).passed
+        assert not run_probe(local_shell, "container.inspect", inspect | {"name": f"{name}-none"}).passed
+    finally:
+        sh(f"docker rm -f {name} >/dev/null 2>&1; docker rmi {image} >/dev/null 2>&1; true")
+        stop()
+
+
+@needs_root
+def test_lxc(local_shell: ShellSession, name: str) -> None:
+    needs("lxc-create", "busybox")
+    stop = ensure_lxc_net()
+    try:
+        sh(f"lxc-create -q -n {name} -t busybox >/dev/null")
+        stopped = run_probe(local_shell, "lxc.container", {"name": name, "state": "RUNNING"})
+        assert not stopped.passed and "STOPPED" in stopped.seen
+        sh(f"echo 'lxc.start.auto = 1' >> /var/lib/lxc/{name}/config; lxc-start -n {name}")
+        assert run_probe(local_shell, "lxc.container", {"name": name, "state": "RUNNING", "key": "lxc.start.auto",
+                                                        "equals": "1"}).passed
+    finally:
+        sh(f"lxc-stop -k -n {name} 2>/dev/null; lxc-destroy -n {name} >/dev/null 2>&1; true")
+        stop()

@@ -69,6 +69,7 @@ class ShellSession:
         self.child.sendline(
             "PS1= PS2= PROMPT_COMMAND=; set +H +m; unalias -a; "
             "__lpic3_err=$(mktemp /tmp/lpic3-stderr.XXXXXX); trap 'rm -f \"$__lpic3_err\"' EXIT; "
+            "exec 3> >(exec cat); "
             f"printf '%s%s\\n' __LPIC3_READY_ {token}"
         )
         try:
@@ -88,25 +89,38 @@ class ShellSession:
 
     def run(self, command: str, timeout: float = 10.0, merge: bool = True) -> CommandResult:
         """Run ``command`` (any shell text, several lines allowed) in a subshell, so that neither ``exit``
-        nor ``cd`` nor an alias can change the session. stdout and stderr come together, or with
-        ``merge=False`` apart (stderr goes through a file, one ``cat`` more)."""
+        nor ``cd`` nor an alias can change the session. Its output goes to fd 3, a pipe to one
+        long-lived ``cat``, so tools format it as in a script (no columns or colours for a
+        terminal) without a new process per command. stdout and stderr come together, or with
+        ``merge=False`` apart (stderr through a file, copied back by a shell builtin loop)."""
+        quoted = shlex.quote(command)
         if merge:
-            return self._send(f"( eval {shlex.quote(command)}\n) </dev/null 2>&1", command, timeout)
+            return self._send(f"( eval {quoted}\n) </dev/null >&3 2>&1; __lpic3_s=$?", command, timeout, fd=3)
         return self._send(
-            f'( eval {shlex.quote(command)}\n) </dev/null 2>"$__lpic3_err"', command, timeout, stderr_file=True
+            f'( eval {quoted}\n) </dev/null >&3 2>"$__lpic3_err"; __lpic3_s=$?',
+            command,
+            timeout,
+            fd=3,
+            stderr_file=True,
         )
 
     def run_script(self, script: str, timeout: float = 300.0) -> CommandResult:
-        """Run a script in a subshell with ``set -e``: its ``cd``, ``exit`` or failure end there."""
-        return self._send(f"( set -e; eval {shlex.quote(script)}\n) </dev/null 2>&1", script, timeout)
+        """Run a script in a subshell with ``set -e``: its ``cd``, ``exit`` or failure end there.
+        (Straight to the terminal: a script may leave a daemon running, which would hold a pipe.)"""
+        return self._send(f"( set -e; eval {shlex.quote(script)}\n) </dev/null 2>&1; __lpic3_s=$?", script, timeout)
 
-    def _send(self, wrapped: str, command: str, timeout: float, stderr_file: bool = False) -> CommandResult:
+    def _send(
+        self, wrapped: str, command: str, timeout: float, fd: int = 1, stderr_file: bool = False
+    ) -> CommandResult:
         self.open()
         assert self.child is not None
         token = secrets.token_hex(8)
         if stderr_file:
-            wrapped += f"\n__lpic3_s=$?; printf '%s%s\\n' __LPIC3_ERR_ {token}; cat \"$__lpic3_err\"; (exit $__lpic3_s)"
-        self.child.send(f"{wrapped}\nprintf '%s%s_%s\\n' __LPIC3_END_ {token} \"$?\"\n")
+            wrapped += (
+                f"; printf '%s%s\\n' __LPIC3_ERR_ {token} >&3; "
+                'while IFS= read -r __l || [ -n "$__l" ]; do printf \'%s\\n\' "$__l"; done <"$__lpic3_err" >&3'
+            )
+        self.child.send(f"{wrapped}\nprintf '%s%s_%s\\n' __LPIC3_END_ {token} \"$__lpic3_s\" >&{fd}\n")
         try:
             self.child.expect(f"__LPIC3_END_{token}_(\\d+)\r?\n", timeout=timeout)
         except pexpect.TIMEOUT:

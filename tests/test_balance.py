@@ -41,4 +41,11 @@ def test_one_letter_holding_most_answers_is_flagged(tree: Tree) -> None:
 def test_balanced_bank_is_quiet(tree: Tree) -> None:
     letters = "ABCDABCDAB"
     rows = [(["aaaa", "bbbb", "cccc", "dddd"], letter) for letter in letters]
-    assert bank(tree, rows) == []
+    assert not [m for m in bank(tree, rows) if "single-answer" in m]
+
+
+def test_type_mix_is_checked(tree: Tree) -> None:
+    rows = [(["aaaa", "bbbb", "cccc", "dddd"], letter) for letter in "ABCDABCDAB"]
+    messages = bank(tree, rows)
+    assert any("0 of 10 questions are fill" in m and "(2)" in m for m in messages)
+    assert any("0 of 10 questions are multi" in m for m in messages)

@@ -1,12 +1,15 @@
-"""Answer-key balance of a question bank: a candidate must not be able to pass by pattern.
+"""The shape of a question bank: the exam's mix of types, and an answer key with no pattern.
 
-Two tells are common in hand-written banks: the right option is the longest one (authors qualify
-the true statement and leave the false ones short), and one letter holds most answers. Both are
-warnings per objective, so ``lint --strict`` fails on them.
+The real exam mixes single-answer, multiple-answer and fill-in questions; a bank with too few of
+the latter two trains for a different exam. And two tells are common in hand-written banks: the
+right option is the longest one (authors qualify the true statement and leave the false ones
+short), and one letter holds most answers. All are warnings per objective, so ``lint --strict``
+fails on them.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from trainer.curriculum.loader import QUESTIONS_FILE
@@ -16,6 +19,7 @@ from trainer.curriculum.problems import Problem, Severity
 MIN_QUESTIONS = 8  # below this a share says nothing
 MAX_LONGEST_SHARE = 0.40  # four or five options: chance is 20-25 %
 MAX_LETTER_SHARE = 0.40
+MIN_SHARE = {"fill": 0.20, "multi": 0.15}  # the rest single-answer
 
 
 def correct_is_longest(question: Question) -> bool:
@@ -27,10 +31,25 @@ def correct_is_longest(question: Question) -> bool:
 def balance_problems(cur: Curriculum) -> list[Problem]:
     problems = []
     for oid in cur.objectives:
-        singles = [q for q in cur.questions_for(oid) if q.type == "single"]
+        questions = cur.questions_for(oid)
+        path = cur.root / "content" / oid / QUESTIONS_FILE
+        if len(questions) >= MIN_QUESTIONS:
+            for kind, share in MIN_SHARE.items():
+                count = sum(q.type == kind for q in questions)
+                if count < share * len(questions):
+                    problems.append(
+                        Problem(
+                            path,
+                            0,
+                            Severity.WARNING,
+                            f"{count} of {len(questions)} questions are {kind}: the exam's mix "
+                            f"needs at least {share:.0%} ({math.ceil(share * len(questions))})",
+                            oid,
+                        )
+                    )
+        singles = [q for q in questions if q.type == "single"]
         if len(singles) < MIN_QUESTIONS:
             continue
-        path = cur.root / "content" / oid / QUESTIONS_FILE
         longest = sum(correct_is_longest(q) for q in singles)
         if longest / len(singles) > MAX_LONGEST_SHARE:
             problems.append(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, MarkdownViewer
+from textual.widgets import DataTable, Input, Markdown, MarkdownViewer
 
 from tests.study_fixtures import make_curriculum
 from trainer.curriculum.loader import load_curriculum
@@ -201,3 +201,50 @@ async def test_help_history_theme_and_palette(synthetic: Curriculum, store: Stor
         assert sum(n.startswith("Lesson ") for n in names) == 13
         assert sum(n.startswith("Practise 35") for n in names) == 13
         assert "Mock exam: start or resume" in names
+
+
+async def test_lab_screen_start_check_solve_and_reset(store: Store, tmp_path: Path) -> None:
+    """A lab run from the TUI against this machine: setup, a failing check, the solution, a pass."""
+    from trainer.tui.screens.lab import Confirm, LabListScreen, LabScreen
+
+    cur = load_curriculum()
+    exercise = next(e for e in cur.exercises if e.id == "351.5-qcow2-overlay")
+    app = TrainerApp(cur, store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        select_row(app, "351.5")
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, LabListScreen)
+        table = app.screen.query_one(DataTable)
+        table.move_cursor(row=table.get_row_index(exercise.id))
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LabScreen)
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)  # this machine is not a sandbox: ask first
+        await pilot.click("#yes")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        attempt = screen.attempt
+        assert attempt is not None
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "0/5 checks passed" in screen.query_one("#lab-results", Markdown).source
+        from trainer.labs.runner import run_script
+
+        run_script(screen.shell(), "solution", exercise.solution, attempt.params)
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "5/5 checks passed" in screen.query_one("#lab-results", Markdown).source
+        assert screen.attempts.passed_exercises() == {exercise.id}
+        await pilot.press("r")
+        await pilot.click("#yes")
+        await app.workers.wait_for_complete()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, LabListScreen)
+    assert not Path("/var/tmp/lpic3/overlay").exists()

@@ -17,6 +17,7 @@ class TrainerCommands(Provider):
             ("Review: questions due today", app.action_review, "spaced review"),  # type: ignore[attr-defined]
             ("History of mock exams", app.action_history, "past results and trend"),  # type: ignore[attr-defined]
             ("Practise everything, weakest first", partial(app.action_practice, "all"), ""),  # type: ignore[attr-defined]
+            ("Labs: hands-on exercises checked on this machine", partial(app.open_labs, None), ""),
             ("Help: keys", app.action_help, ""),  # type: ignore[attr-defined]
             ("Switch dark/light theme", app.action_toggle_theme, ""),  # type: ignore[attr-defined]
         ]

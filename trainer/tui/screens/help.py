@@ -29,6 +29,7 @@ class HelpScreen(ModalScreen[None]):
         from trainer.tui.app import TrainerApp
         from trainer.tui.screens.exam import ExamScreen
         from trainer.tui.screens.home import HomeScreen
+        from trainer.tui.screens.lab import LabScreen
         from trainer.tui.screens.lesson import LessonScreen
         from trainer.tui.screens.practice import PracticeScreen
         from trainer.tui.screens.results import ResultScreen
@@ -40,6 +41,7 @@ class HelpScreen(ModalScreen[None]):
             ("Practice and review", PracticeScreen.BINDINGS),
             ("Mock exam", ExamScreen.BINDINGS),
             ("Exam results", ResultScreen.BINDINGS),
+            ("Lab", LabScreen.BINDINGS),
         ]
         text = ["# Keys", "", "The mouse works too: click options, buttons and exam numbers.", ""]
         for title, bindings in sections:

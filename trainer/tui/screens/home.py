@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from trainer.curriculum.model import Curriculum
 from trainer.curriculum.problems import Severity
 from trainer.study.progress import ObjectiveProgress, last_exam_score, objective_progress
-from trainer.study.store import Store
+from trainer.study.store import LabAttempts, Store
 
 
 class HomeScreen(Screen[None]):
@@ -24,6 +24,7 @@ class HomeScreen(Screen[None]):
         Binding("e", "app.exam", "Mock exam"),
         Binding("r", "app.review", "Review"),
         Binding("h", "app.history", "History"),
+        Binding("x", "labs", "Labs"),
     ]
 
     def __init__(self, curriculum: Curriculum, store: Store) -> None:
@@ -47,6 +48,7 @@ class HomeScreen(Screen[None]):
     def refresh_rows(self) -> None:
         cur = self.curriculum
         rows = {r.objective: r for r in objective_progress(cur, self.store)}
+        self.passed_labs = LabAttempts(self.store).passed_exercises()
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
@@ -119,6 +121,9 @@ class HomeScreen(Screen[None]):
         oid = self.highlighted()
         if oid:
             self.app.open_lesson(oid)  # type: ignore[attr-defined]
+
+    def action_labs(self) -> None:
+        self.app.open_labs(self.highlighted())  # type: ignore[attr-defined]
 
     def action_practice(self) -> None:
         oid = self.highlighted()

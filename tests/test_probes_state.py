@@ -83,9 +83,11 @@ def test_namespaces(local_shell: ShellSession, sandboxed_sleep: int, tmp_path: P
 def test_links_addresses_and_ping(local_shell: ShellSession, name: str) -> None:
     a, b = f"{name}-a", f"{name}-b"
     try:
-        sh(f"ip netns add {a}; ip netns add {b}; ip link add va type veth peer name vb; "
-           f"ip link set va netns {a}; ip link set vb netns {b}; "
-           f"ip -n {a} addr add 10.99.7.1/24 dev va; ip -n {b} addr add 10.99.7.2/24 dev vb; ip -n {a} link set va up")
+        sh(
+            f"ip netns add {a}; ip netns add {b}; ip link add va type veth peer name vb; "
+            f"ip link set va netns {a}; ip link set vb netns {b}; "
+            f"ip -n {a} addr add 10.99.7.1/24 dev va; ip -n {b} addr add 10.99.7.2/24 dev vb; ip -n {a} link set va up"
+        )
         assert run_probe(local_shell, "net.link", {"name": "va", "netns": a, "kind": "veth", "up": True}).passed
         down = run_probe(local_shell, "net.link", {"name": "vb", "netns": b, "up": True})
         assert not down.passed and "down" in down.seen
@@ -106,15 +108,19 @@ def test_cgroup_limits_and_membership(local_shell: ShellSession, name: str) -> N
     group = f"lpic3-test/{name}"
     try:
         if v2:
-            sh("echo +memory +pids > /sys/fs/cgroup/cgroup.subtree_control; mkdir -p /sys/fs/cgroup/lpic3-test;"
-               " echo +memory +pids > /sys/fs/cgroup/lpic3-test/cgroup.subtree_control;"
-               f" mkdir /sys/fs/cgroup/{group}; echo 67108864 > /sys/fs/cgroup/{group}/memory.max;"
-               f" echo 5 > /sys/fs/cgroup/{group}/pids.max; echo {proc.pid} > /sys/fs/cgroup/{group}/cgroup.procs")
+            sh(
+                "echo +memory +pids > /sys/fs/cgroup/cgroup.subtree_control; mkdir -p /sys/fs/cgroup/lpic3-test;"
+                " echo +memory +pids > /sys/fs/cgroup/lpic3-test/cgroup.subtree_control;"
+                f" mkdir /sys/fs/cgroup/{group}; echo 67108864 > /sys/fs/cgroup/{group}/memory.max;"
+                f" echo 5 > /sys/fs/cgroup/{group}/pids.max; echo {proc.pid} > /sys/fs/cgroup/{group}/cgroup.procs"
+            )
         else:
-            sh(f"mkdir -p /sys/fs/cgroup/memory/{group} /sys/fs/cgroup/pids/{group};"
-               f" echo 64M > /sys/fs/cgroup/memory/{group}/memory.limit_in_bytes;"
-               f" echo 5 > /sys/fs/cgroup/pids/{group}/pids.max;"
-               f" echo {proc.pid} > /sys/fs/cgroup/memory/{group}/cgroup.procs")
+            sh(
+                f"mkdir -p /sys/fs/cgroup/memory/{group} /sys/fs/cgroup/pids/{group};"
+                f" echo 64M > /sys/fs/cgroup/memory/{group}/memory.limit_in_bytes;"
+                f" echo 5 > /sys/fs/cgroup/pids/{group}/pids.max;"
+                f" echo {proc.pid} > /sys/fs/cgroup/memory/{group}/cgroup.procs"
+            )
         limit = {"group": group, "limit": "memory", "equals": "67108864"}
         assert run_probe(local_shell, "cgroup.limit", limit).passed
         wrong = run_probe(local_shell, "cgroup.limit", limit | {"equals": "64000000"})
@@ -184,8 +190,9 @@ def test_libvirt(local_shell: ShellSession, tmp_path: Path, name: str) -> None:
         sh(f"{virsh} start {name}")
         assert run_probe(local_shell, "libvirt.domain", domain).passed
         assert run_probe(local_shell, "libvirt.xml", {"name": name, "path": "memory", "equals": "65536"}).passed
-        assert run_probe(local_shell, "libvirt.xml", {"name": name, "path": ".", "attribute": "type",
-                                                      "equals": "qemu"}).passed
+        assert run_probe(
+            local_shell, "libvirt.xml", {"name": name, "path": ".", "attribute": "type", "equals": "qemu"}
+        ).passed
         net = f"<network><name>{name}</name><bridge name='{name[-12:]}'/></network>"
         (tmp_path / "n.xml").write_text(net)
         sh(f"{virsh} net-define {tmp_path / 'n.xml'}")
@@ -193,8 +200,10 @@ def test_libvirt(local_shell: ShellSession, tmp_path: Path, name: str) -> None:
         sh(f"{virsh} net-start {name}")
         assert run_probe(local_shell, "libvirt.active", {"name": name, "kind": "net", "autostart": False}).passed
     finally:
-        sh(f"{virsh} destroy {name} 2>/dev/null; {virsh} undefine {name} 2>/dev/null;"
-           f" {virsh} net-destroy {name} 2>/dev/null; {virsh} net-undefine {name} 2>/dev/null; true")
+        sh(
+            f"{virsh} destroy {name} 2>/dev/null; {virsh} undefine {name} 2>/dev/null;"
+            f" {virsh} net-destroy {name} 2>/dev/null; {virsh} net-undefine {name} 2>/dev/null; true"
+        )
         stop()
     assert not run_probe(local_shell, "libvirt.domain", {"name": name}).passed
 
@@ -208,13 +217,16 @@ def test_docker_inspect(local_shell: ShellSession, tmp_path: Path, name: str) ->
         root = tmp_path / "rootfs"
         (root / "bin").mkdir(parents=True)
         shutil.copy(shutil.which("busybox") or "/bin/busybox", root / "bin" / "busybox")
-        sh(f"ln -s busybox {root}/bin/sh; ln -s busybox {root}/bin/sleep; tar -C {root} -cf {tmp_path}/r.tar . ;"
-           f" docker import {tmp_path}/r.tar {image} >/dev/null;"
-           f" docker run -d --name {name} --restart unless-stopped -m 64m {image} sleep 120 >/dev/null")
+        sh(
+            f"ln -s busybox {root}/bin/sh; ln -s busybox {root}/bin/sleep; tar -C {root} -cf {tmp_path}/r.tar . ;"
+            f" docker import {tmp_path}/r.tar {image} >/dev/null;"
+            f" docker run -d --name {name} --restart unless-stopped -m 64m {image} sleep 120 >/dev/null"
+        )
         inspect = {"name": name, "key": "HostConfig.RestartPolicy.Name", "equals": "unless-stopped"}
         assert run_probe(local_shell, "container.inspect", inspect).passed
-        assert run_probe(local_shell, "container.inspect", inspect | {"key": "HostConfig.Memory",
-                                                                      "equals": "67108864"}).passed
+        assert run_probe(
+            local_shell, "container.inspect", inspect | {"key": "HostConfig.Memory", "equals": "67108864"}
+        ).passed
         assert run_probe(local_shell, "container.inspect", inspect | {"key": "State.Running", "equals": "true"}).passed
         assert not run_probe(local_shell, "container.inspect", inspect | {"equals": "always"}).passed
         assert not run_probe(local_shell, "container.inspect", inspect | {"name": f"{name}-none"}).passed
@@ -232,8 +244,9 @@ def test_lxc(local_shell: ShellSession, name: str) -> None:
         stopped = run_probe(local_shell, "lxc.container", {"name": name, "state": "RUNNING"})
         assert not stopped.passed and "STOPPED" in stopped.seen
         sh(f"echo 'lxc.start.auto = 1' >> /var/lib/lxc/{name}/config; lxc-start -n {name}")
-        assert run_probe(local_shell, "lxc.container", {"name": name, "state": "RUNNING", "key": "lxc.start.auto",
-                                                        "equals": "1"}).passed
+        assert run_probe(
+            local_shell, "lxc.container", {"name": name, "state": "RUNNING", "key": "lxc.start.auto", "equals": "1"}
+        ).passed
     finally:
         sh(f"lxc-stop -k -n {name} 2>/dev/null; lxc-destroy -n {name} >/dev/null 2>&1; true")
         stop()

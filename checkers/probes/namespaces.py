@@ -12,8 +12,9 @@ _TYPES = Arg(str, help=f"comma-separated namespace types from {', '.join(KINDS)}
 
 
 def _links(shell: Shell, pid: int | str, kinds: list[str]) -> dict[str, str]:
-    out = shell.run(" ; ".join(f"readlink /proc/{pid}/ns/{k}" for k in kinds)).output.split()
-    return dict(zip(kinds, out, strict=False))
+    """The namespace links (``uts:[4026531838]``) of ``pid``; a kind that cannot be read maps to ''."""
+    out = shell.run(" ; ".join(f"readlink /proc/{pid}/ns/{k} || echo -" for k in kinds), merge=False).output.split()
+    return {k: (v if v != "-" else "") for k, v in zip(kinds, out, strict=False)}
 
 
 @probe(
@@ -29,6 +30,13 @@ def ns_own(shell: Shell, pid_cmd: str, types: str) -> Verdict:
         return Verdict(False, f"a process in new {types} namespaces", why)
     # "The host" is where the target's shell runs (PID 1 may live elsewhere, e.g. in a container).
     mine, host = _links(shell, pid, kinds), _links(shell, "self", kinds)
+    unreadable = [k for k in kinds if not mine.get(k) or not host.get(k)]
+    if unreadable:  # never pass on what could not be read
+        return Verdict(
+            False,
+            f"process {pid} in new {types} namespaces",
+            f"cannot read the {', '.join(unreadable)} namespace link(s) of process {pid} or of the shell",
+        )
     shared = [k for k in kinds if mine.get(k) == host.get(k)]
     seen = ", ".join(f"{k}:[{mine.get(k, '?').split('[')[-1]}" for k in kinds)
     return Verdict(
@@ -52,6 +60,13 @@ def ns_shared(shell: Shell, pid_cmd: str, other_pid_cmd: str, types: str) -> Ver
     if pid is None or other is None:
         return Verdict(False, f"two processes sharing {types} namespaces", why or why_other)
     a, b = _links(shell, pid, kinds), _links(shell, other, kinds)
+    unreadable = [k for k in kinds if not a.get(k) or not b.get(k)]
+    if unreadable:
+        return Verdict(
+            False,
+            f"processes {pid} and {other} share {types}",
+            f"cannot read the {', '.join(unreadable)} namespace link(s)",
+        )
     differ = [k for k in kinds if a.get(k) != b.get(k)]
     return Verdict(
         not differ,

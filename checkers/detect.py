@@ -66,7 +66,7 @@ class Feature:
 def detect(shell: Shell, names: list[str] | None = None) -> dict[str, Feature]:
     """Probe ``names`` (default: all features) on the target behind ``shell``."""
     found = {}
-    for name in names or list(CHECKS):
+    for name in list(CHECKS) if names is None else names:
         command, missing = CHECKS[name]
         ok = shell.run(f"{{ {command} ; }} >/dev/null 2>&1", timeout=20).status == 0
         found[name] = Feature(name, ok, "available" if ok else missing)

@@ -150,3 +150,10 @@ def test_bundled_lab_contract_on_this_machine(exercise, features: dict[str, Feat
             values = choose_params(exercise, random.Random(seed))
             report = selftest(exercise, session, values)
             assert report.ok, (values, report.failures)
+
+
+def test_a_lab_that_needs_nothing_can_start(tree: Tree, local_shell: ShellSession) -> None:
+    from trainer.labs.runner import missing_requirements
+
+    tree.write("exercises/351.5/touch.yaml", lab().replace("requires: [root]", "requires: []"))
+    assert missing_requirements(load_curriculum(tree.root).exercises[0], local_shell) == []

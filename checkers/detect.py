@@ -48,6 +48,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "lxd": ("lxc info", "no LXD daemon answers to the lxc client"),
     "docker": ("docker info", "no Docker daemon answers"),
     "podman": ("podman info", "podman cannot run here"),
+    "compose": ("docker-compose version || docker compose version", "Docker Compose is not installed"),
     "cloud-init": ("command -v cloud-init && command -v cloud-localds", "cloud-init or cloud-image-utils missing"),
     "packer": ("command -v packer", "packer is not installed"),
     "vagrant": ("command -v vagrant", "vagrant is not installed"),

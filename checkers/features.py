@@ -20,6 +20,7 @@ FEATURES: dict[str, str] = {
     "lxd": "a running LXD daemon and the lxc client",
     "docker": "a running Docker daemon",
     "podman": "podman able to run a container",
+    "compose": "Docker Compose (docker-compose v1 or the docker compose v2 plugin), client side",
     "cloud-init": "cloud-init and cloud-localds",
     "packer": "the packer tool",
     "vagrant": "the vagrant tool",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import yaml
+
 from checkers.probes.registry import Arg, Verdict, probe
 from checkers.probes.values import MISSING, as_text, walk
 from checkers.shell import Shell
@@ -42,21 +44,27 @@ def command_output(shell: Shell, command: str, pattern: str, present: bool = Tru
 
 @probe(
     "command.json",
-    "a command prints JSON whose value at a dotted key equals the expected text",
+    "a command prints JSON (or YAML) whose value at a dotted key equals the expected text",
     command=Arg(str, help="shell command printing JSON, e.g. qemu-img info --output=json IMG"),
     key=Arg(str, help="dotted path into the JSON, list items by index: 'children.0.info'"),
     equals=Arg(str, help="expected value, compared as text (numbers and booleans as JSON writes them)"),
+    format=Arg(str, required=False, help="json (default) or yaml", pattern="json|yaml"),
 )
-def command_json(shell: Shell, command: str, key: str, equals: str) -> Verdict:
+def command_json(shell: Shell, command: str, key: str, equals: str, format: str = "json") -> Verdict:
     result = shell.run(command, merge=False)
     if result.status != 0:
         return Verdict(
             False, f"`{command}` succeeds", f"exit status {result.status}", (result.errors + result.output)[-2000:]
         )
     try:
-        value: object = json.loads(result.output)
-    except json.JSONDecodeError as exc:
-        return Verdict(False, "JSON output", f"not JSON: {exc.msg}", result.output[-2000:])
+        value: object = json.loads(result.output) if format == "json" else yaml.safe_load(result.output)
+    except (ValueError, yaml.YAMLError) as exc:
+        return Verdict(
+            False,
+            f"{format.upper()} output",
+            f"not {format.upper()}: {str(exc).splitlines()[0]}",
+            result.output[-2000:],
+        )
     found = walk(value, key)
     if found is MISSING:
         return Verdict(False, f"{key} = {equals}", f"no {key} in the output", result.output[-2000:])

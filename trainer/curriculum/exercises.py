@@ -57,7 +57,9 @@ def load_exercise(
     setup, solution, reset, note = f.text("setup", ""), f.text("solution"), f.text("reset"), f.text("note", "")
     hints = f.strings("hints")
     checks = _checks(f)
-    wrong = _wrong_answers(f, {c.id for c in checks})
+    # Every check id written in the file, valid or not: a broken check is reported once, at itself.
+    written = {c.get("id") for c in data.get("checks") or [] if isinstance(c, dict)}
+    wrong = _wrong_answers(f, {cid for cid in written if isinstance(cid, str)})
     _check_placeholders(f, {p.name for p in params})
     if not f.ok:
         return None

@@ -2,7 +2,8 @@
 
 - ``local``: this machine, as the current user (the learner's own lab VM).
 - ``ssh://user@host[:port]``: any machine reachable by SSH with a key; host keys are checked and
-  the connection is reused (ControlMaster), so a lab run opens one connection.
+  the connection is reused (ControlMaster), so a lab run opens one connection. The learner's own
+  SSH configuration applies (keys, aliases); ``LPIC3_SSH_CONFIG`` names another config file.
 - ``netns``: a throw-away sandbox on this machine: new PID, mount, UTS, IPC and network
   namespaces made with ``unshare``; it disappears with its shell. Root only.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,18 @@ class Target:
 
     def session(self) -> ShellSession:
         return ShellSession(self.argv, self.description)
+
+    def disconnect(self) -> None:
+        """Close a kept-open SSH connection (ControlPersist) now instead of when it times out."""
+        if self.kind == "ssh":
+            at = self.argv.index("-p")
+            options = [a for a in self.argv[1:at] if a not in ("-T",)]
+            subprocess.run(
+                ["/usr/bin/ssh", *options, "-O", "exit", "-p", self.argv[at + 1], self.argv[at + 2]],
+                capture_output=True,
+                timeout=15,
+                check=False,
+            )
 
 
 def parse_target(spec: str) -> Target:
@@ -63,8 +77,10 @@ def parse_target(spec: str) -> Target:
             raise TargetError(f"target {spec}: port {port} is out of range")
         control = Path(os.environ.get("XDG_RUNTIME_DIR") or "/tmp") / f"lpic3-ssh-{os.getuid()}-%C"
         env = ["env", "-i", *(f"{k}={v}" for k, v in CLEAN_ENV.items()), "TERM=dumb", "PS1=", "PS2="]
+        config = os.environ.get("LPIC3_SSH_CONFIG")
         argv = (
             "/usr/bin/ssh",
+            *(("-F", config) if config else ()),
             "-T",
             "-o",
             "BatchMode=yes",

@@ -45,15 +45,12 @@ def test_installed_wheel_lints_from_outside_the_source_tree(wheel: Path, tmp_pat
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     subprocess.run([venv / "bin" / "pip", "install", "-q", str(wheel)], check=True, timeout=600, capture_output=True)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    result = subprocess.run(
-        [venv / "bin" / "lpic3", "lint", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+
+    def installed(*argv: str | Path) -> subprocess.CompletedProcess[str]:
+        """Run a program of the fresh venv from a folder outside the source tree."""
+        return subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False)
+
+    result = installed(venv / "bin" / "lpic3", "lint", "--json")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     report = json.loads(result.stdout)
     source = load_curriculum()
@@ -62,23 +59,7 @@ def test_installed_wheel_lints_from_outside_the_source_tree(wheel: Path, tmp_pat
         len(source.exercises),
         len(source.lessons),
     )
-    where = subprocess.run(
-        [venv / "bin" / "python", "-c", "import trainer.paths as p; print(p.bundled_root())"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=True,
-    )
+    where = installed(venv / "bin" / "python", "-c", "import trainer.paths as p; print(p.bundled_root())")
     assert where.stdout.strip().startswith(str(venv)), where.stdout
-    version = subprocess.run(
-        [venv / "bin" / "lpic3", "--version"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=True,
-    )
+    version = installed(venv / "bin" / "lpic3", "--version")
     assert version.stdout.startswith("lpic3 ")

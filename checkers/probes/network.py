@@ -102,7 +102,7 @@ def net_address(shell: Shell, name: str, address: str, netns: str | None = None)
     netns=_NETNS,
 )
 def net_ping(shell: Shell, address: str, netns: str | None = None) -> Verdict:
-    result = shell.run(_in(netns, f"ping -c 1 -W 1 {shlex.quote(address)}"), timeout=5)
+    result = shell.run(_in(netns, f"ping -c 1 -w 3 {shlex.quote(address)}"), timeout=5)
     where = f" from netns {netns}" if netns else ""
     if result.status == 127 or "No such file" in result.output:
         return Verdict(False, f"{address} answers ping{where}", "ping is not installed on the target")

@@ -217,16 +217,21 @@ def hint(cur: Curriculum, args: argparse.Namespace) -> int:
     return PASS
 
 
+def _apply(target: Target, args: argparse.Namespace, what: str, name: str, script: str, values: dict[str, str]) -> None:
+    """Run one of the lab's scripts on the target, after consent; a failing script cannot run here."""
+    with _session(target) as session:
+        _consent(target, what, args)
+        try:
+            run_script(session, name, script, values)
+        except ScriptFailed as exc:
+            raise CannotRun(f"the lab's {exc}") from None
+
+
 def reset(cur: Curriculum, args: argparse.Namespace) -> int:
     exercise, target = _exercise(cur, args.id), _target(args)
     store, _, _, values = _attempt_values(exercise, target)
     store.close()
-    with _session(target) as session:
-        _consent(target, f"Resetting lab {exercise.id}", args)
-        try:
-            run_script(session, "reset", exercise.reset, values)
-        except ScriptFailed as exc:
-            raise CannotRun(f"the lab's {exc}") from None
+    _apply(target, args, f"Resetting lab {exercise.id}", "reset", exercise.reset, values)
     print(f"lab {exercise.id} reset on {target.description}")
     return PASS
 
@@ -237,12 +242,7 @@ def solve(cur: Curriculum, args: argparse.Namespace) -> int:
     store.close()
     print(render(exercise.solution, values).rstrip())
     if args.apply:
-        with _session(target) as session:
-            _consent(target, f"Applying the solution of {exercise.id}", args)
-            try:
-                run_script(session, "solution", exercise.solution, values)
-            except ScriptFailed as exc:
-                raise CannotRun(f"the lab's {exc}") from None
+        _apply(target, args, f"Applying the solution of {exercise.id}", "solution", exercise.solution, values)
         print(f"(applied on {target.description})")
     return PASS
 

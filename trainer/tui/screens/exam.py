@@ -20,17 +20,14 @@ from trainer.study.exam import ExamPaper
 from trainer.study.grading import Response
 from trainer.study.scoring import score_exam
 from trainer.study.store import Store
-from trainer.tui.widgets.question import QuestionView
+from trainer.tui.widgets.question import ANSWER_BINDINGS, QuestionView
 
 SAVE_EVERY = 5.0
 
 
 class ExamScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(letter.lower(), f"pick({i})", f"Pick {letter}", show=False) for i, letter in enumerate("ABCDE")),
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("space", "pick_cursor", "Pick", show=False),
+        *ANSWER_BINDINGS,
         Binding("n,right", "go(1)", "Next"),
         Binding("p,left", "go(-1)", "Previous"),
         Binding("f", "flag", "Flag"),

@@ -21,15 +21,12 @@ from trainer.study.grading import grade
 from trainer.study.practice import as_item
 from trainer.study.review import Recall, schedule
 from trainer.study.store import Store
-from trainer.tui.widgets.question import QuestionView
+from trainer.tui.widgets.question import ANSWER_BINDINGS, QuestionView
 
 
 class PracticeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(letter.lower(), f"pick({i})", f"Pick {letter}", show=False) for i, letter in enumerate("ABCDE")),
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("space", "pick_cursor", "Pick", show=False),
+        *ANSWER_BINDINGS,
         Binding("enter", "submit", "Answer / next"),
         Binding("1", "rate(1)", "Hard", show=False),
         Binding("2", "rate(2)", "Good", show=False),

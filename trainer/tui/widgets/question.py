@@ -7,6 +7,7 @@ import re
 
 from rich.markup import escape
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
@@ -17,6 +18,14 @@ from trainer.study.exam import ExamItem
 from trainer.study.grading import Response
 
 _CODE = re.compile(r"`([^`]+)`")
+
+# The keys that answer a question, shared by practice, review and the mock exam.
+ANSWER_BINDINGS: list[BindingType] = [
+    *(Binding(letter.lower(), f"pick({i})", f"Pick {letter}", show=False) for i, letter in enumerate("ABCDE")),
+    Binding("up", "move(-1)", "Up", show=False),
+    Binding("down", "move(1)", "Down", show=False),
+    Binding("space", "pick_cursor", "Pick", show=False),
+]
 
 
 def inline_code(text: str) -> str:

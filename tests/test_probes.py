@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 
@@ -103,3 +104,35 @@ def test_every_probe_documents_its_arguments(local_shell: ShellSession) -> None:
     for probe in REGISTRY.values():
         assert probe.summary
         assert all(arg.help for arg in probe.args.values()), probe.name
+
+
+def test_file_keys_in_every_format(local_shell: ShellSession, tmp_path: Path) -> None:
+    files = {
+        "user-data": ("yaml", "#cloud-config\nusers:\n  - name: ada\n    groups: [sudo]\n", "users.0.name", "ada"),
+        "daemon.json": ("json", '{"log-driver": "local", "log-opts": {"max-size": "10m"}}', "log-opts.max-size", "10m"),
+        "app.ini": ("ini", "[server]\nport = 8080\n", "server.port", "8080"),
+        "web.cfg": ("conf", 'name = "web"\nmemory = 512  # MiB\nmemory = 1024\n', "memory", "1024"),
+    }
+    for name, (form, text, key, value) in files.items():
+        (tmp_path / name).write_text(text)
+        args = {"path": str(tmp_path / name), "key": key, "equals": value, "format": form}
+        assert run_probe(local_shell, "file.key", args).passed, name
+        wrong = run_probe(local_shell, "file.key", args | {"equals": "other"})
+        assert not wrong.passed and value in wrong.seen
+    (tmp_path / "broken.json").write_text("{oops")
+    broken = run_probe(
+        local_shell, "file.key", {"path": str(tmp_path / "broken.json"), "key": "a", "equals": "b", "format": "json"}
+    )
+    assert not broken.passed and "not valid JSON" in broken.seen
+    assert run_probe(
+        local_shell, "file.key", {"path": str(tmp_path / "web.cfg"), "key": "name", "equals": "web", "format": "conf"}
+    ).passed
+
+
+def test_file_owner(local_shell: ShellSession, tmp_path: Path) -> None:
+    target = tmp_path / "owned"
+    target.write_text("x")
+    me = str(os.getuid())
+    assert run_probe(local_shell, "file.owner", {"path": str(target), "user": me}).passed
+    assert not run_probe(local_shell, "file.owner", {"path": str(target), "user": "65534"}).passed
+    assert not run_probe(local_shell, "file.owner", {"path": str(tmp_path / "none"), "user": me}).passed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import json
 import re
 import shlex
@@ -59,11 +60,17 @@ def file_contains(shell: Shell, path: str, pattern: str, present: bool = True) -
 
 @probe(
     "file.key",
-    "a key in a YAML or JSON file has a value (cloud-init user-data, daemon.json ...)",
+    "a key in a YAML, JSON, INI or key = value file has a value (user-data, daemon.json, xl.cfg ...)",
     path=Arg(str, help="absolute path on the target"),
-    key=Arg(str, help="dotted key, list items by index: 'users.0.name', 'log-driver'"),
+    key=Arg(str, help="dotted key, list items by index: 'users.0.name'; INI: 'section.option'; conf: the name"),
     equals=Arg(str, help="expected value as text (numbers and booleans as JSON writes them)"),
-    format=Arg(str, required=False, help="yaml (default; JSON is YAML too) or json", pattern="yaml|json"),
+    format=Arg(
+        str,
+        required=False,
+        help="yaml (default; JSON is YAML too), json, ini (sections) or conf (flat 'key = value' lines: "
+        "xl.cfg, libvirtd.conf, an LXC config)",
+        pattern="yaml|json|ini|conf",
+    ),
 )
 def file_key(shell: Shell, path: str, key: str, equals: str, format: str = "yaml") -> Verdict:
     result = shell.run(f"cat {shlex.quote(path)}")
@@ -71,9 +78,50 @@ def file_key(shell: Shell, path: str, key: str, equals: str, format: str = "yaml
     if result.status != 0:
         return Verdict(False, wanted, result.output.strip() or f"cannot read {path}")
     try:
-        data = json.loads(result.output) if format == "json" else yaml.safe_load(result.output)
-    except (ValueError, yaml.YAMLError) as exc:
+        data = _parse(result.output, format)
+    except (ValueError, yaml.YAMLError, configparser.Error) as exc:
         return Verdict(False, wanted, f"{path} is not valid {format.upper()}: {str(exc).splitlines()[0]}")
-    found = walk(data, key)
+    found = data.get(key, MISSING) if format in ("ini", "conf") else walk(data, key)
     seen = "absent" if found is MISSING else as_text(found)
     return Verdict(seen == equals, wanted, f"{key} = {seen}")
+
+
+def _parse(text: str, format: str) -> object:
+    """The file's content as data. INI keys become 'section.option'; in a conf file, the last
+    assignment of a key wins, surrounding quotes are dropped and '#' starts a comment."""
+    if format == "json":
+        return json.loads(text)
+    if format == "yaml":
+        return yaml.safe_load(text)
+    if format == "ini":
+        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        parser.read_string(text)
+        return {
+            f"{section}.{option}": value
+            for section in parser.sections()
+            for option, value in parser.items(section, raw=True)
+        }
+    values = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" in line:
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip().strip("'\"")
+    return values
+
+
+@probe(
+    "file.owner",
+    "a path belongs to the given user (and group)",
+    path=Arg(str, help="absolute path on the target"),
+    user=Arg(str, help="user name or numeric uid"),
+    group=Arg(str, required=False, help="group name or numeric gid"),
+)
+def file_owner(shell: Shell, path: str, user: str, group: str | None = None) -> Verdict:
+    result = shell.run(f"stat -c '%U %G %u %g' {shlex.quote(path)}", merge=False)
+    wanted = f"{path} owned by {user}" + (f":{group}" if group else "")
+    if result.status != 0:
+        return Verdict(False, wanted, result.errors.strip() or f"cannot stat {path}")
+    uname, gname, uid, gid = result.output.split()
+    ok = user in (uname, uid) and (group is None or group in (gname, gid))
+    return Verdict(ok, wanted, f"{path} owned by {uname}:{gname} ({uid}:{gid})")

@@ -1,0 +1,63 @@
+"""Whether KVM really works on a target: a short, timed boot of a Linux kernel under ``-accel kvm``.
+
+``/dev/kvm`` existing proves little: on some hosts (nested or paravirtualised KVM) a guest starts
+and then hangs in the firmware before Linux prints a line. So the probe boots the target's own
+kernel (the newest /boot/vmlinuz-*) with ``console=ttyS0`` and waits, at most 15 s, for the
+kernel's first message on the serial port. The verdict is remembered on the target, keyed by the
+kernel, QEMU's version and the host kernel, so it is measured once.
+"""
+
+from __future__ import annotations
+
+from checkers.shell import Shell
+
+VERDICT_FILE = "/var/tmp/lpic3/kvm-verdict"
+BOOT_SECONDS = 15
+
+_SCRIPT = r"""
+qemu=$(command -v qemu-system-x86_64) || { echo "qemu-system-x86_64 is not installed"; exit 5; }
+kernel=${LPIC3_KVM_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)}
+[ -n "$kernel" ] && [ -r "$kernel" ] || { echo "no kernel in /boot to try a guest with"; exit 3; }
+{ [ -r /dev/kvm ] && [ -w /dev/kvm ]; } || { echo "/dev/kvm is missing or not accessible"; exit 4; }
+key="$(uname -r) $($qemu --version | head -n 1) $kernel"
+if [ -f __VERDICT__ ] && [ "$(tail -n +2 __VERDICT__)" = "$key" ]; then
+    read -r verdict < __VERDICT__; echo "remembered: $verdict"; [ "$verdict" = works ]; exit $?
+fi
+dir=$(mktemp -d /tmp/lpic3-kvm.XXXXXX)
+$qemu -accel __ACCEL__ -m 256 -display none -nodefaults -no-reboot -serial "file:$dir/serial" \
+      -kernel "$kernel" -append "console=ttyS0 panic=-1" </dev/null >/dev/null 2>"$dir/err" & pid=$!
+i=0
+while [ $i -lt $((__SECONDS__ * 4)) ]; do
+    grep -q "Linux version" "$dir/serial" 2>/dev/null && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.25; i=$((i + 1))
+done
+if grep -q "Linux version" "$dir/serial" 2>/dev/null; then verdict=works
+elif kill -0 $pid 2>/dev/null; then verdict=hangs
+else verdict=fails; tr '\n' ' ' < "$dir/err" | head -c 300; echo; fi
+kill $pid 2>/dev/null; wait $pid 2>/dev/null
+rm -rf "$dir"
+mkdir -p "$(dirname __VERDICT__)" && printf '%s\n%s\n' "$verdict" "$key" > __VERDICT__
+echo "$verdict"; [ "$verdict" = works ]
+"""
+
+
+def guest_boots(shell: Shell, accel: str = "kvm", remember: bool = True) -> tuple[bool, str]:
+    """Whether a Linux guest reaches its first console line with ``accel``; and what was seen."""
+    script = (
+        _SCRIPT.replace("__ACCEL__", accel)
+        .replace("__SECONDS__", str(BOOT_SECONDS))
+        .replace("__VERDICT__", VERDICT_FILE if remember else "/nonexistent/lpic3")
+    )
+    result = shell.run(script, timeout=BOOT_SECONDS + 15)
+    lines = [line for line in result.output.strip().splitlines() if line.strip()]
+    last = lines[-1] if lines else "no answer"
+    if result.status == 0:
+        return True, f"a Linux guest booted with -accel {accel}" + (" (remembered)" if "remembered" in last else "")
+    if last.endswith("hangs"):
+        advice = ": /dev/kvm is there but does not run guests here, use TCG" if accel == "kvm" else ""
+        return False, f"a Linux guest printed nothing within {BOOT_SECONDS} s under -accel {accel}{advice}"
+    if last.endswith("fails"):
+        why = " ".join(lines[:-1])[:300] or "no reason given"
+        return False, f"QEMU could not start a guest with -accel {accel}: {why}"
+    return False, last

@@ -75,33 +75,44 @@ def parse_target(spec: str) -> Target:
         host, port, user = match["host"], match["port"] or "22", match["user"]
         if not 0 < int(port) < 65536:
             raise TargetError(f"target {spec}: port {port} is out of range")
-        control = Path(os.environ.get("XDG_RUNTIME_DIR") or "/tmp") / f"lpic3-ssh-{os.getuid()}-%C"
-        env = ["env", "-i", *(f"{k}={v}" for k, v in CLEAN_ENV.items()), "TERM=dumb", "PS1=", "PS2="]
         config = os.environ.get("LPIC3_SSH_CONFIG")
-        argv = (
-            "/usr/bin/ssh",
-            *(("-F", config) if config else ()),
-            "-T",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "StrictHostKeyChecking=yes",
-            "-o",
-            "ControlMaster=auto",
-            "-o",
-            f"ControlPath={control}",
-            "-o",
-            "ControlPersist=120",
-            "-o",
-            "ConnectTimeout=10",
-            "-p",
-            port,
-            f"{user}@{host}" if user else host,
-            *env,
-            "bash",
-            "--noprofile",
-            "--norc",
-            "-s",
-        )
-        return Target(spec, "ssh", f"{user + '@' if user else ''}{host}:{port} (ssh)", argv, sandbox=False)
+        return ssh_target(spec, host, int(port), user, f"{user + '@' if user else ''}{host}:{port} (ssh)", config)
     raise TargetError(f"unknown target {spec!r}: use local, netns or ssh://user@host[:port]")
+
+
+def ssh_target(
+    spec: str,
+    host: str,
+    port: int,
+    user: str | None,
+    description: str,
+    config: str | None = None,
+    sandbox: bool = False,
+) -> Target:
+    """A target reached by the system ``ssh``: strict host keys, no password prompts, one kept-open
+    connection (ControlMaster) reused by every session, a clean remote shell."""
+    control = Path(os.environ.get("XDG_RUNTIME_DIR") or "/tmp") / f"lpic3-ssh-{os.getuid()}-%C"
+    env = ["env", "-i", *(f"{k}={v}" for k, v in CLEAN_ENV.items()), "TERM=dumb", "PS1=", "PS2="]
+    options = [
+        "BatchMode=yes",
+        "StrictHostKeyChecking=yes",
+        "ControlMaster=auto",
+        f"ControlPath={control}",
+        "ControlPersist=120",
+        "ConnectTimeout=10",
+    ]
+    argv = (
+        "/usr/bin/ssh",
+        *(("-F", config) if config else ()),
+        "-T",
+        *(x for option in options for x in ("-o", option)),
+        "-p",
+        str(port),
+        f"{user}@{host}" if user else host,
+        *env,
+        "bash",
+        "--noprofile",
+        "--norc",
+        "-s",
+    )
+    return Target(spec, "ssh", description, argv, sandbox=sandbox)

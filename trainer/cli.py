@@ -18,8 +18,12 @@ _COMMANDS = {
     "labs": "trainer.commands.labs",
     "lab": "trainer.commands.labs",
     "doctor": "trainer.commands.labs",
+    "sandbox": "trainer.commands.sandbox",
 }
-_TARGET_HELP = "where the lab runs: local (default), netns (a namespace sandbox) or ssh://user@host[:port]"
+_TARGET_HELP = (
+    "where the lab runs: sandbox (the default when the sandbox VM is up), local (the default "
+    "otherwise), netns (a namespace sandbox) or ssh://user@host[:port]"
+)
 _PATH_HELP = "folder holding content/ and exercises/ (default: the bundled curriculum)"
 
 
@@ -99,7 +103,33 @@ def build_parser() -> argparse.ArgumentParser:
     progress.add_argument("--json", action="store_true", help="print the result as JSON")
     progress.add_argument("--path", help=_PATH_HELP)
     _add_lab_commands(sub)
+    _add_sandbox_commands(sub)
     return parser
+
+
+def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="lpic3's own disposable lab VM: build, up, shell, status, reset, down",
+        description="A Debian 12 VM with systemd and cgroup v2 for the labs, booted with "
+        "QEMU from a throw-away overlay.",
+    )
+    actions = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
+    helps = {
+        "build": "make the image once (debootstrap, needs root; resumable)",
+        "up": "boot it and wait until the serial console and SSH answer",
+        "shell": "an interactive shell inside (SSH)",
+        "status": "is it built, is it running",
+        "reset": "drop the overlay and boot a clean machine",
+        "down": "shut it down",
+        "destroy": "shut it down and delete the image",
+    }
+    for name, text in helps.items():
+        action = actions.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        if name in ("build", "up", "reset"):
+            action.add_argument("--explain", action="store_true", help="show the commands lpic3 runs (exam material)")
+        if name == "status":
+            action.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def _add_lab_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -54,8 +54,17 @@ def _exercise(cur: Curriculum, exercise_id: str) -> Exercise:
 
 
 def _target(args: argparse.Namespace) -> Target:
+    """The target asked for; without --target the sandbox VM when it is up, else this machine."""
+    from trainer.sandbox.files import SandboxFiles
+    from trainer.sandbox.vm import running_pid, sandbox_target
+
+    spec = getattr(args, "target", None)
+    if spec == "sandbox" or (spec is None and running_pid(SandboxFiles.default())):
+        if not running_pid(SandboxFiles.default()):
+            raise CannotRun("the sandbox VM is not running: `lpic3 sandbox up`")
+        return sandbox_target()
     try:
-        return parse_target(getattr(args, "target", None) or "local")
+        return parse_target(spec or "local")
     except TargetError as exc:
         raise CannotRun(str(exc)) from None
 

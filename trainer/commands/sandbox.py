@@ -1,0 +1,55 @@
+"""``lpic3 sandbox build|up|shell|status|reset|down|destroy``: lpic3's own disposable lab machine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from trainer.sandbox.build import BuildError, build
+from trainer.sandbox.files import HOSTNAME, SandboxFiles
+from trainer.sandbox.vm import SandboxError, destroy, down, reset, status, up
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    files = SandboxFiles.default()
+    action = args.sandbox_command
+    try:
+        if action == "build":
+            seconds = build(files, _say, args.explain)
+            print(f"image built in {seconds:.0f} s")
+        elif action == "up":
+            up(files, _say, args.explain)
+        elif action == "reset":
+            reset(files, _say, args.explain)
+        elif action == "down":
+            down(files, _say)
+        elif action == "destroy":
+            destroy(files, _say)
+        elif action == "status":
+            info = status(files)
+            if args.json:
+                json.dump(info, sys.stdout, indent=2)
+                print()
+            else:
+                print(
+                    f"image: {'built' if info['built'] else 'not built'} ({info['image']}"
+                    + (f", {info['image_mib']} MiB)" if info["image_mib"] else ")")
+                )
+                print(
+                    f"VM: {'running, pid ' + str(info['pid']) if info['running'] else 'not running'}"
+                    + (f", SSH on 127.0.0.1:{info['ssh_port']}, -accel {info['accel']}" if info["running"] else "")
+                )
+        elif action == "shell":
+            if not status(files)["running"]:
+                raise SandboxError("the sandbox is not running: `lpic3 sandbox up`")
+            os.execvp("ssh", ["ssh", "-F", str(files.ssh_config), HOSTNAME])
+    except (BuildError, SandboxError) as exc:
+        print(f"lpic3: sandbox: {exc}", file=sys.stderr)
+        return 1
+    return 0

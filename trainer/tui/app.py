@@ -82,13 +82,12 @@ class TrainerApp(App[None]):
         self.push_screen(PracticeScreen("spaced review", due, self.store, mode="review", seed=self.seed))
 
     def open_labs(self, objective: str | None) -> None:
-        from checkers.targets import parse_target
         from trainer.tui.screens.lab import LabListScreen
 
         if not self.curriculum.exercises:
             self.notify("No labs yet.", severity="warning")
             return
-        self.push_screen(LabListScreen(self.curriculum, self.store, parse_target("local"), objective))
+        self.push_screen(LabListScreen(self.curriculum, self.store, objective))
 
     def action_history(self) -> None:
         from trainer.tui.screens.history import HistoryScreen

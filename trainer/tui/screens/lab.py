@@ -27,12 +27,25 @@ from trainer.labs.runner import CheckResult, ScriptFailed, missing_requirements,
 from trainer.study.store import LabAttempts, Store
 
 
-class LabListScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+def current_target() -> Target:
+    """The sandbox VM when it is up, else this machine (the same rule as `lpic3 lab`)."""
+    from checkers.targets import parse_target
+    from trainer.sandbox.files import SandboxFiles
+    from trainer.sandbox.vm import running_pid, sandbox_target
 
-    def __init__(self, cur: Curriculum, store: Store, target: Target, objective: str | None) -> None:
+    return sandbox_target() if running_pid(SandboxFiles.default()) else parse_target("local")
+
+
+class LabListScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("u", "sandbox_up", "Start sandbox VM"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, cur: Curriculum, store: Store, objective: str | None) -> None:
         super().__init__()
-        self.cur, self.store, self.target, self.objective = cur, store, target, objective
+        self.cur, self.store, self.objective = cur, store, objective
+        self.target = current_target()
 
     def labs(self) -> list[Exercise]:
         chosen = [e for e in self.cur.exercises if self.objective in (None, e.objective)]
@@ -40,7 +53,7 @@ class LabListScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"Labs run on {self.target.description}. Enter opens one.", id="lab-list-head")
+        yield Static("", id="lab-list-head")
         table = DataTable(id="lab-list", cursor_type="row")
         table.add_columns("done", "lab", "objective", "needs")
         yield table
@@ -54,6 +67,11 @@ class LabListScreen(Screen[None]):
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
+        self.target = current_target()
+        advice = "" if self.target.sandbox else " Press u to start lpic3's own sandbox VM instead."
+        self.query_one("#lab-list-head", Static).update(
+            f"Labs run on {self.target.description}. Enter opens one.{advice}"
+        )
         passed = LabAttempts(self.store).passed_exercises()
         table = self.query_one(DataTable)
         table.clear()
@@ -63,6 +81,33 @@ class LabListScreen(Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         exercise = next(e for e in self.cur.exercises if e.id == event.row_key.value)
         self.app.push_screen(LabScreen(exercise, self.store, self.target))
+
+    def action_sandbox_up(self) -> None:
+        from trainer.sandbox.files import SandboxFiles
+
+        if self.target.sandbox:
+            self.notify("The sandbox VM is already running.")
+        elif not SandboxFiles.default().built:
+            self.notify(
+                "No sandbox image yet: run `sudo lpic3 sandbox build` once (about 2 minutes).",
+                severity="warning",
+                timeout=15,
+            )
+        else:
+            self.notify("Starting the sandbox VM (about 20 s with TCG) ...")
+            self._boot()
+
+    @work(thread=True, exclusive=True, group="sandbox")
+    def _boot(self) -> None:
+        from trainer.sandbox.files import SandboxFiles
+        from trainer.sandbox.vm import SandboxError, up
+
+        try:
+            seconds = up(SandboxFiles.default(), lambda _: None)
+            self.app.call_from_thread(self.notify, f"The sandbox VM is ready ({seconds:.0f} s).")
+        except SandboxError as exc:
+            self.app.call_from_thread(self.notify, f"The sandbox did not start: {exc}", severity="error", timeout=15)
+        self.app.call_from_thread(self.refresh_rows)
 
 
 class Confirm(ModalScreen[bool]):

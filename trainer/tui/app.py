@@ -38,8 +38,11 @@ class TrainerApp(App[None]):
         super().__init__()
         self.curriculum, self.store, self.seed = curriculum, store, seed
 
+    def get_default_screen(self) -> HomeScreen:
+        """Home is the first screen itself (not pushed over an empty one): one screen less to lay out."""
+        return HomeScreen(self.curriculum, self.store)
+
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen(self.curriculum, self.store))
         if self.store.notice:
             self.notify(self.store.notice, severity="warning", timeout=20)
 

@@ -39,10 +39,8 @@ class HomeScreen(Screen[None]):
         yield table
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.refresh_rows()
-
     def on_screen_resume(self) -> None:
+        """Shown first or again (after practice, an exam, a lab): the figures may have changed."""
         self.refresh_rows()
 
     def refresh_rows(self) -> None:

@@ -44,7 +44,7 @@ from trainer.tui.screens.home import HomeScreen
 class Timed(TrainerApp):
     def on_ready(self):
         def wait_for_home():
-            if isinstance(self.screen, HomeScreen) and self.screen.query("DataTable"):
+            if isinstance(self.screen, HomeScreen) and self.screen.query("#objectives"):
                 self.call_after_refresh(self.exit)
             else:
                 self.call_after_refresh(wait_for_home)

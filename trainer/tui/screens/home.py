@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
 
 from trainer.curriculum.model import Curriculum
 from trainer.curriculum.problems import Severity
@@ -34,9 +36,12 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="summary")
-        table = DataTable(id="objectives", cursor_type="row", zebra_stripes=False)
-        table.add_columns("id", "objective", "wt", "lesson", "answered", "acc", "due", "labs")
-        yield table
+        yield Static(
+            f"  {'id':<6} {'objective':<31} {'wt':>2} {'lesson':<6} {'answered':>8} {'acc':>4} {'due':>3} {'labs':>4}",
+            id="objectives-head",
+        )
+        # An OptionList, not a DataTable: the same rows, with half the start-up cost.
+        yield OptionList(id="objectives")
         yield Footer()
 
     def on_screen_resume(self) -> None:
@@ -47,31 +52,27 @@ class HomeScreen(Screen[None]):
         cur = self.curriculum
         rows = {r.objective: r for r in objective_progress(cur, self.store)}
         self.passed_labs = LabAttempts(self.store).passed_exercises()
-        table = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear()
+        options = self.query_one(OptionList)
+        keep = options.highlighted
+        options.clear_options()
         for topic in cur.topics:
-            table.add_row(
-                f"[b]{topic.id}[/b]", f"[b]{topic.title}[/b]", "", "", "", "", "", "", key=f"topic:{topic.id}"
-            )
+            options.add_option(Option(f"[b]{topic.id}   {topic.title}[/b]", id=f"topic:{topic.id}", disabled=True))
             for oid in topic.objectives:
-                table.add_row(*self._cells(oid, rows[oid]), key=oid)
-        table.move_cursor(row=keep if keep > 0 else 1)
+                options.add_option(Option(self._line(oid, rows[oid]), id=oid))
+        options.highlighted = keep if keep is not None else 1
         self.query_one("#summary", Static).update(self._summary(list(rows.values())))
 
-    def _cells(self, oid: str, row: ObjectiveProgress) -> tuple[str, ...]:
+    def _line(self, oid: str, row: ObjectiveProgress) -> str:
+        """One objective as a row: weight, lesson read, questions answered, accuracy, reviews due, labs done."""
         cur = self.curriculum
         lesson = "read" if row.lesson_read else ("none" if oid not in cur.lessons else "")
         accuracy = "-" if row.accuracy is None else f"{row.accuracy:.0f}%"
+        labs = cur.exercises_for(oid)
+        done = f"{sum(e.id in self.passed_labs for e in labs)}/{len(labs)}" if labs else ""
+        title = escape(cur.objectives[oid].title[:31])
         return (
-            oid,
-            cur.objectives[oid].title[:34],
-            str(cur.objectives[oid].weight),
-            lesson,
-            f"{row.answered}/{row.questions}",
-            accuracy,
-            str(row.due or ""),
-            str(len(cur.exercises_for(oid))),
+            f"{oid:<6} {title:<31} {cur.objectives[oid].weight:>2} {lesson:<6} "
+            f"{f'{row.answered}/{row.questions}':>8} {accuracy:>4} {row.due or '':>3} {done:>4}"
         )
 
     def _summary(self, rows: list[ObjectiveProgress]) -> str:
@@ -106,13 +107,13 @@ class HomeScreen(Screen[None]):
         return text
 
     def highlighted(self) -> str | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = options.get_option_at_index(options.highlighted).id
         return None if key is None or key.startswith("topic:") else key
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_lesson()
 
     def action_lesson(self) -> None:

@@ -107,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _actions(parent: argparse.ArgumentParser, dest: str, helps: dict[str, str]) -> dict[str, argparse.ArgumentParser]:
+    """One sub-command per entry of ``helps`` (name: one-line help), stored in ``dest``."""
+    actions = parent.add_subparsers(dest=dest, metavar="ACTION", required=True)
+    return {
+        name: actions.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        for name, text in helps.items()
+    }
+
+
 def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sandbox = sub.add_parser(
         "sandbox",
@@ -114,7 +123,6 @@ def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
         description="A Debian 12 VM with systemd and cgroup v2 for the labs, booted with "
         "QEMU from a throw-away overlay.",
     )
-    actions = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
     helps = {
         "build": "make the image once (debootstrap, needs root; resumable)",
         "up": "boot it and wait until the serial console and SSH answer",
@@ -124,8 +132,7 @@ def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
         "down": "shut it down",
         "destroy": "shut it down and delete the image",
     }
-    for name, text in helps.items():
-        action = actions.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+    for name, action in _actions(sandbox, "sandbox_command", helps).items():
         if name in ("build", "up", "reset"):
             action.add_argument("--explain", action="store_true", help="show the commands lpic3 runs (exam material)")
         if name == "status":
@@ -142,7 +149,6 @@ def _add_lab_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[
         help="run a hands-on lab: show, start, check, hint, reset, solve, selftest",
         description="Run a hands-on lab whose result is checked on the real target.",
     )
-    actions = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
     helps = {
         "show": "print the task",
         "start": "set the lab up on the target and print the task",
@@ -152,8 +158,7 @@ def _add_lab_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[
         "solve": "print the reference solution (instructors); --apply runs it",
         "selftest": "prove labs on a real target: setup, wrong answers, solution, reset",
     }
-    for name, text in helps.items():
-        action = actions.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+    for name, action in _actions(lab, "lab_command", helps).items():
         if name == "selftest":
             action.add_argument("ids", nargs="*", metavar="ID", help="labs to test (default: all)")
             action.add_argument("--all", action="store_true", help="test every lab")

@@ -6,7 +6,7 @@ import json
 import shlex
 
 from checkers.probes.registry import Arg, Verdict, probe
-from checkers.probes.values import MISSING, as_text, walk
+from checkers.probes.values import shown, walk
 from checkers.shell import Shell
 
 
@@ -62,5 +62,5 @@ def container_inspect(
         found = walk(json.loads(result.output), f"0.{key}")
     except json.JSONDecodeError:
         return Verdict(False, wanted, f"unreadable {engine} output")
-    seen = "absent" if found is MISSING else as_text(found)
+    seen = shown(found)
     return Verdict(seen == equals, wanted, f"{key} = {seen}")

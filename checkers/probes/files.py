@@ -10,7 +10,7 @@ import shlex
 import yaml
 
 from checkers.probes.registry import Arg, Verdict, probe
-from checkers.probes.values import MISSING, as_text, walk
+from checkers.probes.values import MISSING, shown, walk
 from checkers.shell import Shell
 
 
@@ -82,7 +82,7 @@ def file_key(shell: Shell, path: str, key: str, equals: str, format: str = "yaml
     except (ValueError, yaml.YAMLError, configparser.Error) as exc:
         return Verdict(False, wanted, f"{path} is not valid {format.upper()}: {str(exc).splitlines()[0]}")
     found = data.get(key, MISSING) if format in ("ini", "conf") else walk(data, key)
-    seen = "absent" if found is MISSING else as_text(found)
+    seen = shown(found)
     return Verdict(seen == equals, wanted, f"{key} = {seen}")
 
 

@@ -22,3 +22,8 @@ def walk(value: object, dotted: str) -> object:
 def as_text(value: object) -> str:
     """Strings as they are; numbers, booleans, null, lists and maps as JSON writes them."""
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def shown(found: object) -> str:
+    """A looked-up value as a verdict shows it: its text, or 'absent' when the key is not there."""
+    return "absent" if found is MISSING else as_text(found)

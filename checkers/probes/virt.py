@@ -7,7 +7,7 @@ import shlex
 import xml.etree.ElementTree as ET
 
 from checkers.probes.registry import Arg, Verdict, probe
-from checkers.probes.values import MISSING, as_text, walk
+from checkers.probes.values import shown, walk
 from checkers.shell import CommandResult, Shell
 
 _URI = Arg(str, required=False, help="libvirt connection URI (default qemu:///system)")
@@ -148,7 +148,7 @@ def image_info(shell: Shell, path: str, key: str, equals: str) -> Verdict:
     if result.status != 0:
         return Verdict(False, f"{path}: {key} = {equals}", _failed(result, "cannot read image"))
     found = walk(json.loads(result.output), key)
-    seen = "absent" if found is MISSING else as_text(found)
+    seen = shown(found)
     return Verdict(seen == equals, f"{path}: {key} = {equals}", f"{path}: {key} = {seen}")
 
 

@@ -44,20 +44,22 @@ def checks(folder: Path) -> list[tuple[str, dict[str, object]]]:
     made = []
     for n in range(6):
         made.append(("file.exists", {"path": str(folder / f"f{n}")}))
-    made += [("file.mode", {"path": str(folder / "f0"), "mode": "640"}),
-             ("file.contains", {"path": str(config), "pattern": "^name: web"}),
-             ("file.key", {"path": str(config), "key": "limits.memory", "equals": "512"}),
-             ("image.info", {"path": str(image), "key": "format", "equals": "qcow2"}),
-             ("image.info", {"path": str(image), "key": "virtual-size", "equals": "16777216"}),
-             ("image.snapshot", {"path": str(image), "name": "clean"}),
-             ("command.status", {"command": f"test -s {config}"}),
-             ("command.output", {"command": "uname -s", "pattern": "^Linux$"}),
-             ("command.output", {"command": f"ls {folder}", "pattern": "^f5$"}),
-             ("command.json", {"command": "printf '{\"a\": {\"b\": 1}}'", "key": "a.b", "equals": "1"}),
-             ("command.status", {"command": "id -u"}),
-             ("command.output", {"command": "cat /proc/loadavg", "pattern": r"^\d"}),
-             ("file.exists", {"path": str(folder / "absent"), "present": False}),
-             ("file.contains", {"path": str(config), "pattern": "^limits:"})]
+    made += [
+        ("file.mode", {"path": str(folder / "f0"), "mode": "640"}),
+        ("file.contains", {"path": str(config), "pattern": "^name: web"}),
+        ("file.key", {"path": str(config), "key": "limits.memory", "equals": "512"}),
+        ("image.info", {"path": str(image), "key": "format", "equals": "qcow2"}),
+        ("image.info", {"path": str(image), "key": "virtual-size", "equals": "16777216"}),
+        ("image.snapshot", {"path": str(image), "name": "clean"}),
+        ("command.status", {"command": f"test -s {config}"}),
+        ("command.output", {"command": "uname -s", "pattern": "^Linux$"}),
+        ("command.output", {"command": f"ls {folder}", "pattern": "^f5$"}),
+        ("command.json", {"command": 'printf \'{"a": {"b": 1}}\'', "key": "a.b", "equals": "1"}),
+        ("command.status", {"command": "id -u"}),
+        ("command.output", {"command": "cat /proc/loadavg", "pattern": r"^\d"}),
+        ("file.exists", {"path": str(folder / "absent"), "present": False}),
+        ("file.contains", {"path": str(config), "pattern": "^limits:"}),
+    ]
     return made
 
 

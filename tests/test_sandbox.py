@@ -1,12 +1,20 @@
 """The sandbox VM for real: build the image with debootstrap, boot it under TCG (KVM only where
-proved), check labs inside it (cgroup v2 and systemd, which only the VM offers on a CI machine),
-reset it to a clean machine, shut it down. Everything lives in this test's own LPIC3_HOME."""
+proved), check labs inside it (cgroup v2 and systemd, which only the VM offers on a CI machine,
+Docker and libvirt started on demand by systemd), reset it to a clean machine, shut it down; and
+the faults: a port in use, a killed QEMU, a machine not ready in time, a mirror that does not
+answer, no space, no QEMU. Everything lives in this test's own LPIC3_HOME."""
 
 from __future__ import annotations
 
 import os
 import random
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,13 +24,14 @@ from checkers.detect import detect
 from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
 from trainer.labs.selftest import selftest
+from trainer.sandbox import recipe, vm
 from trainer.sandbox.build import BuildError, build
 from trainer.sandbox.files import SandboxFiles
-from trainer.sandbox.vm import SandboxError, down, reset, running_pid, sandbox_target, status, up
+from trainer.sandbox.vm import SandboxError, down, running_pid, sandbox_target, status, up
 
 MISSING = [
     tool
-    for tool in ("debootstrap", "mkfs.ext4", "qemu-img", "qemu-system-x86_64", "socat", "ssh")
+    for tool in ("debootstrap", "mkfs.ext4", "qemu-img", "qemu-system-x86_64", "socat", "ssh", "unshare")
     if not shutil.which(tool)
 ]
 pytestmark = [
@@ -30,44 +39,95 @@ pytestmark = [
     pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)}"),
 ]
 LABS_IN_THE_VM = [
-    "352.1-cgroup-memory-pids",
+    "352.1-cgroup-memory-pids",  # cgroup v2 with every controller: only the VM has it on a CI machine
     "352.1-cgroup-cpu-quota",
     "352.1-uts-pid-namespace",
     "351.5-qcow2-overlay",
+    "352.3-dockerfile-build",  # dockerd started by systemd through docker.socket
+    "351.4-define-start-domain",  # libvirtd started through its socket; a QEMU guest inside the VM
 ]
+QUIET = lambda _: None  # noqa: E731
+
+
+def kill_qemu(files: SandboxFiles) -> None:
+    """SIGKILL the sandbox's QEMU, as a crash or the OOM killer would (this test's own QEMU only)."""
+    pid = running_pid(files)
+    assert pid is not None, "no QEMU to kill"
+    os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxFiles]:
-    files = SandboxFiles(tmp_path_factory.mktemp("lpic3-sandbox"))
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """LPIC3_HOME for the module, so `lpic3` run as a command finds the same sandbox."""
+    home = tmp_path_factory.mktemp("lpic3-home")
+    yield home
+
+
+@pytest.fixture(scope="module")
+def sandbox(home: Path) -> Iterator[SandboxFiles]:
+    files = SandboxFiles(home / "sandbox")
     lines: list[str] = []
     build(files, lines.append)
     assert files.built, lines
     yield files
-    down(files, lambda _: None)
+    down(files, QUIET)
 
 
-def test_build_is_complete_and_resumable(sandbox: SandboxFiles) -> None:
-    assert sandbox.image.stat().st_size > 100 * 1024**2
-    assert sandbox.kernel.exists() and sandbox.initrd.exists() and sandbox.known_hosts.read_text().strip()
+def lpic3(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"LPIC3_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "trainer", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
+def test_build_is_complete_small_and_incremental(sandbox: SandboxFiles) -> None:
+    size = sandbox.image.stat().st_size
+    assert 200 * 1024**2 < size < 2560 * 1024**2, size  # the tools are in; documentation and caches are not
+    assert sandbox.initrd.stat().st_size < 16 * 1024**2  # MODULES=list: a small initrd
+    assert sandbox.stamp.read_text().strip() == recipe.stamp()
     lines: list[str] = []
-    build(sandbox, lines.append)  # again: debootstrap is not repeated
+    build(sandbox, lines.append)  # the same recipe: nothing to do
+    assert lines[-1].startswith("the image is up to date"), lines
+    sandbox.stamp.unlink()  # as if the recipe had changed: the steps done are not repeated
+    build(sandbox, lines.append)
     assert "debootstrap: already done (resuming)" in lines
+    assert "the exam's tools: already installed (resuming)" in lines
+    assert sandbox.built
 
 
-def test_up_makes_a_ready_machine_with_systemd_and_cgroup_v2(sandbox: SandboxFiles) -> None:
-    seconds = up(sandbox, lambda _: None)
+def test_up_with_its_first_port_taken_makes_a_ready_machine(
+    sandbox: SandboxFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    down(sandbox, QUIET)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    busy = taken.getsockname()[1]
+    ports = [busy]
+    real_free_port = vm.free_port
+    monkeypatch.setattr(vm, "free_port", lambda: ports.pop() if ports else real_free_port())
+    lines: list[str] = []
+    try:
+        seconds = up(sandbox, lines.append)
+    finally:
+        taken.close()
     assert 0 < seconds < 180
+    assert any("is in use, trying another" in line for line in lines), lines
     info = status(sandbox)
-    assert info["running"] and info["accel"] in ("tcg", "kvm") and info["ssh_port"]
+    assert info["running"] and info["accel"] in ("tcg", "kvm") and info["ssh_port"] != busy
     with sandbox_target(sandbox).session() as shell:
-        features = detect(shell, ["root", "systemd", "cgroup-v2", "cgroups"])
+        features = detect(shell, ["root", "systemd", "cgroup-v2", "cgroups", "docker", "libvirt", "lxc"])
         assert all(f.available for f in features.values()), features
         assert shell.run("hostname").output.strip() == "lpic3-sandbox"
+        # started on demand, not at boot: the sockets are listening, and the detection above woke them
+        assert shell.run("systemctl is-enabled docker.service libvirtd.service").output.split() == [
+            "disabled",
+            "disabled",
+        ]
 
 
 def test_labs_pass_their_self_test_inside_the_vm(sandbox: SandboxFiles) -> None:
-    up(sandbox, lambda _: None)
+    up(sandbox, QUIET)
     exercises = {e.id: e for e in load_curriculum().exercises}
     with sandbox_target(sandbox).session() as shell:
         for lab in LABS_IN_THE_VM:
@@ -76,29 +136,97 @@ def test_labs_pass_their_self_test_inside_the_vm(sandbox: SandboxFiles) -> None:
             assert report.ok, (lab, report.failures)
 
 
-def test_reset_gives_a_clean_machine(sandbox: SandboxFiles) -> None:
-    up(sandbox, lambda _: None)
+def test_a_labs_reset_can_reset_the_whole_machine(sandbox: SandboxFiles, home: Path) -> None:
+    up(sandbox, QUIET)
+    lab = "352.1-uts-pid-namespace"
+    started = lpic3(home, "lab", "start", lab, "--seed", "1")  # the sandbox is up: it is the default target
+    assert started.returncode == 0, started.stderr
     with sandbox_target(sandbox).session() as shell:
         assert shell.run("touch /root/lpic3-dirty && ls /root").output.split() == ["lpic3-dirty"]
-    reset(sandbox, lambda _: None)
+    done = lpic3(home, "lab", "reset", lab, "--machine")
+    assert done.returncode == 0, done.stderr
+    assert "clean machine again" in done.stdout
     with sandbox_target(sandbox).session() as shell:
         assert shell.run("ls -A /root | grep -c lpic3-dirty").output.strip() == "0"
+        assert shell.run("test -e /var/tmp/lpic3/uts-pid").status != 0
+    refused = lpic3(home, "lab", "reset", lab, "--machine", "--target", "local")
+    assert refused.returncode == 2 and "resets lpic3's sandbox VM" in refused.stderr
+
+
+def test_a_killed_qemu_is_noticed_and_up_starts_again(sandbox: SandboxFiles, home: Path) -> None:
+    up(sandbox, QUIET)
+    kill_qemu(sandbox)
+    time.sleep(0.5)
+    assert not status(sandbox)["running"]
+    gone = lpic3(home, "lab", "check", "352.1-uts-pid-namespace", "--target", "sandbox")
+    assert gone.returncode == 2 and "not running" in gone.stderr
+    # killed while booting: up says so at once instead of waiting for its timeout
+    killer = threading.Timer(3.0, kill_qemu, [sandbox])
+    killer.start()
+    with pytest.raises(SandboxError, match="QEMU stopped while the sandbox was booting"):
+        up(sandbox, QUIET, accel="tcg")
+    killer.join()
+    assert not sandbox.pidfile.exists() and not sandbox.state_file.exists()
+    assert up(sandbox, QUIET, accel="tcg") > 0
+    with sandbox_target(sandbox).session() as shell:
+        assert shell.run("systemctl is-system-running --wait").output.strip() in ("running", "degraded")
+
+
+def test_not_ready_in_time_leaves_nothing_running(sandbox: SandboxFiles) -> None:
+    down(sandbox, QUIET)
+    with pytest.raises(SandboxError, match="not ready in time"):
+        up(sandbox, QUIET, accel="tcg", ready_timeout=2)
+    assert running_pid(sandbox) is None and not sandbox.state_file.exists()
+
+
+def test_qemu_missing_and_port_taken_say_so(sandbox: SandboxFiles, monkeypatch: pytest.MonkeyPatch) -> None:
+    down(sandbox, QUIET)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    monkeypatch.setattr(vm, "free_port", lambda: taken.getsockname()[1])
+    with pytest.raises(SandboxError, match=r"QEMU did not start: .*host forwarding"):
+        up(sandbox, QUIET, accel="tcg")
+    taken.close()
+    assert running_pid(sandbox) is None and not sandbox.state_file.exists()
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(SandboxError, match="qemu-system-x86_64 is not installed"):
+        up(sandbox, QUIET)
 
 
 def test_down_stops_qemu(sandbox: SandboxFiles) -> None:
-    up(sandbox, lambda _: None)
+    up(sandbox, QUIET)
     pid = running_pid(sandbox)
-    down(sandbox, lambda _: None)
+    down(sandbox, QUIET)
     stat = Path(f"/proc/{pid}/stat")
     # Gone, or a zombie where PID 1 does not reap orphans (as on the CI machine): not running either way.
     assert running_pid(sandbox) is None and (not stat.exists() or stat.read_text().split()[2] == "Z")
     assert not status(sandbox)["running"]
 
 
-def test_faults_say_what_is_wrong(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_mirror_that_does_not_answer_leaves_no_half_build(tmp_path: Path) -> None:
+    files = SandboxFiles(tmp_path / "sandbox")
+    with pytest.raises(BuildError, match=r"debootstrap: .* failed: .*127\.0\.0\.1:9"):
+        build(files, QUIET, mirror="http://127.0.0.1:9/debian")
+    assert not files.built and not (files.root / "build/rootfs.done").exists() and not files.image.exists()
+
+
+def test_no_space_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    small = tmp_path / "small"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "lpic3-test-small", small], check=True)
+    try:
+        with pytest.raises(BuildError, match=r"only \d+ MiB free under .*needs about 6 GiB"):
+            build(SandboxFiles(small / "sandbox"), QUIET)
+        assert os.listdir(small / "sandbox") == []
+    finally:
+        subprocess.run(["umount", small], check=True)
+
+
+def test_no_image_and_no_root_say_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     empty = SandboxFiles(tmp_path / "none")
     with pytest.raises(SandboxError, match="no sandbox image yet"):
-        up(empty, lambda _: None)
+        up(empty, QUIET)
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(BuildError, match="needs root"):
-        build(empty, lambda _: None)
+        build(empty, QUIET)

@@ -208,7 +208,7 @@ async def test_help_history_theme_and_palette(synthetic: Curriculum, store: Stor
 
 async def test_lab_screen_start_check_solve_and_reset(store: Store, tmp_path: Path) -> None:
     """A lab run from the TUI against this machine: setup, a failing check, the solution, a pass."""
-    from trainer.tui.screens.lab import Confirm, LabListScreen, LabScreen
+    from trainer.tui.screens.lab import Choose, LabListScreen, LabScreen
 
     cur = load_curriculum()
     exercise = next(e for e in cur.exercises if e.id == "351.5-qcow2-overlay")
@@ -226,7 +226,7 @@ async def test_lab_screen_start_check_solve_and_reset(store: Store, tmp_path: Pa
         assert isinstance(screen, LabScreen)
         await pilot.press("s")
         await pilot.pause()
-        assert isinstance(app.screen, Confirm)  # this machine is not a sandbox: ask first
+        assert isinstance(app.screen, Choose)  # this machine is not a sandbox: ask first
         await pilot.click("#yes")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -135,6 +135,8 @@ def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
     for name, action in _actions(sandbox, "sandbox_command", helps).items():
         if name in ("build", "up", "reset"):
             action.add_argument("--explain", action="store_true", help="show the commands lpic3 runs (exam material)")
+        if name == "build":
+            action.add_argument("--mirror", metavar="URL", help="the Debian mirror (default: the one apt uses here)")
         if name == "status":
             action.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -172,6 +174,10 @@ def _add_lab_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[
             action.add_argument("--yes", action="store_true", help="allow changes to a target that is not a sandbox")
         if name in ("start", "selftest"):
             action.add_argument("--seed", type=int, help="fix the lab's random parameters")
+        if name == "reset":
+            action.add_argument(
+                "--machine", action="store_true", help="reset the whole sandbox VM instead (a clean machine)"
+            )
         if name == "solve":
             action.add_argument("--apply", action="store_true", help="run the solution on the target")
 

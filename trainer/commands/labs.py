@@ -240,8 +240,28 @@ def reset(cur: Curriculum, args: argparse.Namespace) -> int:
     exercise, target = _exercise(cur, args.id), _target(args)
     store, _, _, values = _attempt_values(exercise, target)
     store.close()
+    if args.machine:
+        return _reset_machine(exercise, target)
     _apply(target, args, f"Resetting lab {exercise.id}", "reset", exercise.reset, values)
     print(f"lab {exercise.id} reset on {target.description}")
+    return PASS
+
+
+def _reset_machine(exercise: Exercise, target: Target) -> int:
+    """The sandbox's own reset instead of the lab's: the overlay is dropped, so everything done
+    inside the VM (by the lab, by the learner, by anything else) is gone, not just what the
+    lab's reset script knows about."""
+    from trainer.sandbox.files import SandboxFiles
+    from trainer.sandbox.vm import SandboxError
+    from trainer.sandbox.vm import reset as reset_sandbox
+
+    if target.spec != "sandbox":
+        raise CannotRun(f"--machine resets lpic3's sandbox VM, and the target is {target.description}")
+    try:
+        seconds = reset_sandbox(SandboxFiles.default(), lambda line: print(line, flush=True))
+    except SandboxError as exc:
+        raise CannotRun(f"the sandbox could not be reset: {exc}") from None
+    print(f"the sandbox is a clean machine again ({seconds:.0f} s); set the lab up: lpic3 lab start {exercise.id}")
     return PASS
 
 

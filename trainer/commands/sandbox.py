@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     action = args.sandbox_command
     try:
         if action == "build":
-            seconds = build(files, _say, args.explain)
+            seconds = build(files, _say, args.explain, args.mirror)
             print(f"image built in {seconds:.0f} s")
         elif action == "up":
             up(files, _say, args.explain)

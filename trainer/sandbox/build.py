@@ -1,48 +1,44 @@
 """Building the sandbox image: a Debian 12 root file system made with debootstrap (systemd, a
-kernel, openssh-server and the lab tools), turned into a qcow2 without loop mounts.
+kernel, openssh-server), the exam's tools installed into it with apt, turned into a qcow2
+without loop mounts (``mkfs.ext4 -d``, ``qemu-img convert``).
 
 Each step is a command the learner may want to see (``--explain``): they are themselves exam
-material. The build is resumable: the root file system is kept once debootstrap has finished,
-and every result is written under a temporary name and renamed at the very end, so a half-built
-image is never taken for a finished one.
+material. The build is resumable and incremental: the root file system is kept once debootstrap
+has finished, a tool added to the recipe installs only itself, and an image built from the same
+recipe is not built again. Every result is written under a temporary name and renamed at the very
+end, and the recipe's stamp is written last: a half-built image is never taken for a finished one.
 """
 
 from __future__ import annotations
 
+import json
+import lzma
 import os
+import shlex
 import shutil
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from trainer.sandbox.files import HOSTNAME, SandboxFiles
+from trainer.sandbox import recipe
+from trainer.sandbox.configure import configure, trim
+from trainer.sandbox.files import SandboxFiles, mounts_under
+from trainer.sandbox.vm import running_pid
 
-PACKAGES = [
-    "systemd-sysv",
-    "udev",
-    "dbus",
-    "linux-image-amd64",
-    "iproute2",
-    "kmod",
-    "procps",
-    "util-linux",
-    "login",
-    "passwd",
-    "openssh-server",
-    "libcap2-bin",
-    "iputils-ping",
-    "qemu-utils",
-]
-IMAGE_SIZE = "3G"
 Progress = Callable[[str], None]
+FREE_SPACE_NEEDED = 6 * 1024**3
+# Commands that mount (debootstrap mounts /proc and /sys in the new system, a chroot needs /proc)
+# run in a private mount namespace: their mounts vanish with them, so an interrupted build leaves
+# no mount behind, and deleting the half-made root file system cannot reach the host's /proc.
+PRIVATE_MOUNTS = ["unshare", "--mount", "--propagation", "private", "--fork"]
 
 
 class BuildError(Exception):
     """The build cannot go on; the message says why and what to do."""
 
 
-def mirror() -> str:
+def apt_mirror() -> str:
     """The Debian mirror apt already uses on this machine (debootstrap needs no other network)."""
     sources = Path("/etc/apt/sources.list.d/debian.sources")
     try:
@@ -54,114 +50,168 @@ def mirror() -> str:
     return "http://deb.debian.org/debian"
 
 
-def _run(argv: list[str | Path], say: Progress, explain: bool, what: str, timeout: float = 1800) -> None:
-    say(what)
-    if explain:
-        say("  $ " + " ".join(str(a) for a in argv))
-    try:
-        done = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout, check=False)
-    except FileNotFoundError:
-        raise BuildError(f"{argv[0]} is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise BuildError(f"{what}: no result after {timeout:.0f} s (is the mirror {mirror()} answering?)") from None
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise BuildError(f"{what} failed: {' | '.join(tail) or f'exit {done.returncode}'}")
+class Steps:
+    """Runs the build's commands: says what each is for, shows it on request, turns failures
+    into one-line BuildErrors that name the step."""
+
+    def __init__(self, say: Progress, explain: bool, mirror: str) -> None:
+        self.say, self.explain, self.mirror = say, explain, mirror
+
+    def run(self, argv: list[str | Path], what: str, timeout: float = 1800) -> None:
+        self.say(what)
+        if self.explain:
+            self.say("  $ " + shlex.join(str(a) for a in argv))
+        try:
+            done = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout, check=False)
+        except FileNotFoundError:
+            raise BuildError(f"{argv[0]} is not installed") from None
+        except subprocess.TimeoutExpired:
+            raise BuildError(f"{what}: no result after {timeout:.0f} s (is {self.mirror} answering?)") from None
+        if done.returncode != 0:
+            lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+            errors = [line for line in lines if line.startswith(("E:", "W: Failure", "ERROR"))] or lines[-2:]
+            raise BuildError(f"{what} failed: {' | '.join(errors[-2:]) or f'exit {done.returncode}'}")
+
+    def chroot(self, rootfs: Path, commands: list[str], what: str, timeout: float = 1800) -> None:
+        """Run commands, one after the other while they succeed, inside the root file system with
+        /proc mounted."""
+        self.run(
+            [
+                *PRIVATE_MOUNTS,
+                "env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "DEBIAN_FRONTEND=noninteractive",
+                "chroot", rootfs, "sh", "-c", " && ".join(["mount -t proc proc /proc", *commands]),
+            ],
+            what,
+            timeout,
+        )  # fmt: skip
+
+
+def remove_rootfs(rootfs: Path) -> None:
+    """Delete a root file system, never through a mount (a host's /proc or /dev bound into it)."""
+    mounted = mounts_under(rootfs)
+    if mounted:
+        raise BuildError(f"{mounted[0]} is mounted inside the build's root file system: umount it, then build again")
+    shutil.rmtree(rootfs, ignore_errors=True)
 
 
 def preflight(files: SandboxFiles) -> None:
     if os.geteuid() != 0:
         raise BuildError("building the image needs root (debootstrap): run `sudo lpic3 sandbox build`")
-    for tool in ("debootstrap", "mkfs.ext4", "qemu-img", "ssh-keygen"):
+    for tool in ("debootstrap", "mkfs.ext4", "qemu-img", "ssh-keygen", "unshare"):
         if not shutil.which(tool):
             raise BuildError(
                 f"{tool} is not installed (apt-get install debootstrap e2fsprogs qemu-utils openssh-client)"
             )
-    files.root.mkdir(parents=True, exist_ok=True)
+    files.root.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, and a root shell on a socket
     free = shutil.disk_usage(files.root).free
-    if free < 4 * 1024**3:
-        raise BuildError(f"only {free // 1024**2} MiB free under {files.root}: the build needs about 4 GiB")
+    if free < FREE_SPACE_NEEDED:
+        raise BuildError(
+            f"only {free // 1024**2} MiB free under {files.root}: the build needs about "
+            f"{FREE_SPACE_NEEDED // 1024**3} GiB (set LPIC3_HOME to a roomier place)"
+        )
 
 
-def build(files: SandboxFiles, say: Progress, explain: bool = False) -> float:
-    """Build (or finish building) the image; returns the seconds it took."""
+def build(files: SandboxFiles, say: Progress, explain: bool = False, mirror: str | None = None) -> float:
+    """Build (or finish, or bring up to date) the image; returns the seconds it took."""
     start = time.monotonic()
     preflight(files)
+    if files.built and files.stamp.read_text().strip() == recipe.stamp():
+        say(f"the image is up to date ({files.image}, {files.image.stat().st_size // 1024**2} MiB)")
+        return time.monotonic() - start
+    steps = Steps(say, explain, mirror or apt_mirror())
     work = files.root / "build"
-    rootfs, done_marker = work / "rootfs", work / "rootfs.done"
+    rootfs = work / "rootfs"
     work.mkdir(exist_ok=True)
-    if not done_marker.exists():
-        shutil.rmtree(rootfs, ignore_errors=True)  # an interrupted debootstrap is started again
-        _run(
-            ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", "bookworm", rootfs, mirror()],
-            say,
-            explain,
-            "debootstrap: a Debian 12 root file system (about a minute)",
+    _debootstrap(steps, rootfs, work / "rootfs.done", custom_mirror=mirror is not None)
+    _install_tools(steps, rootfs, work / "tools.done")
+    configure(files, rootfs, steps)
+    trim(rootfs)
+    _make_image(steps, rootfs, work)
+    if running_pid(files):
+        raise BuildError("the sandbox is running on the old image: `lpic3 sandbox down`, then build again")
+    files.stamp.unlink(missing_ok=True)  # from here on the old image is being replaced
+    files.overlay.unlink(missing_ok=True)  # it records changes to the old image: useless on the new one
+    for name, final in (("base.qcow2", files.image), ("kernel", files.kernel), ("initrd.img", files.initrd)):
+        (work / name).replace(final)
+    files.stamp.write_text(recipe.stamp() + "\n")
+    say(f"built {files.image}: {files.image.stat().st_size // 1024**2} MiB")
+    return time.monotonic() - start
+
+
+def _debootstrap(steps: Steps, rootfs: Path, marker: Path, custom_mirror: bool) -> None:
+    if marker.exists():
+        steps.say("debootstrap: already done (resuming)")
+        return
+    remove_rootfs(rootfs)  # an interrupted debootstrap is started again
+    include = ",".join(recipe.BASE_PACKAGES)
+    steps.run(
+        [*PRIVATE_MOUNTS, "debootstrap", "--variant=minbase", f"--include={include}", "bookworm", rootfs, steps.mirror],
+        "debootstrap: a Debian 12 root file system (about a minute)",
+    )
+    host_sources = Path("/etc/apt/sources.list.d/debian.sources")
+    if not custom_mirror and host_sources.exists():  # updates and security too, as on this machine
+        (rootfs / "etc/apt/sources.list").unlink(missing_ok=True)
+        shutil.copy(host_sources, rootfs / "etc/apt/sources.list.d/debian.sources")
+    (rootfs / "etc/dpkg/dpkg.cfg.d/lpic3-slim").write_text(recipe.DPKG_EXCLUDES)
+    trim(rootfs)
+    marker.touch()
+
+
+def _install_tools(steps: Steps, rootfs: Path, marker: Path) -> None:
+    """apt-get install the tools not installed yet; no daemon is started (policy-rc.d says no)."""
+    try:
+        installed = set(json.loads(marker.read_text()))
+    except (OSError, ValueError):
+        installed = set()
+    missing = [tool for tool in recipe.TOOLS if tool not in installed]
+    if not missing:
+        steps.say("the exam's tools: already installed (resuming)")
+        return
+    policy = rootfs / "usr/sbin/policy-rc.d"
+    policy.write_text("#!/bin/sh\nexit 101\n")
+    policy.chmod(0o755)
+    try:
+        steps.chroot(
+            rootfs,
+            ["apt-get -q update", "apt-get -q -y --no-install-recommends install " + " ".join(missing)],
+            f"apt-get install: {len(missing)} of the exam's tools ({', '.join(missing[:4])}"
+            + (", ...)" if len(missing) > 4 else ")"),
         )
-        done_marker.touch()
-    else:
-        say("debootstrap: already done (resuming)")
-    _configure(files, rootfs, say, explain)
+    finally:
+        policy.unlink(missing_ok=True)
+    marker.write_text(json.dumps(sorted(installed | set(missing))))
+
+
+def _make_image(steps: Steps, rootfs: Path, work: Path) -> None:
     raw = work / "image.raw"
     raw.unlink(missing_ok=True)
-    _run(
-        ["mkfs.ext4", "-q", "-F", "-L", "root", "-d", rootfs, raw, IMAGE_SIZE],
-        say,
-        explain,
-        "mkfs.ext4 -d: the file system image, filled from the root file system (no loop mount)",
-    )
-    _run(
-        ["qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, work / "base.qcow2"],
-        say,
-        explain,
-        "qemu-img convert: raw to qcow2 (only used blocks take space)",
-    )
-    raw.unlink()
+    try:
+        steps.run(
+            ["mkfs.ext4", "-q", "-F", "-L", "root", "-d", rootfs, raw, recipe.IMAGE_SIZE],
+            "mkfs.ext4 -d: the file system image, filled from the root file system (no loop mount)",
+        )
+        steps.run(
+            ["qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, work / "base.qcow2"],
+            "qemu-img convert: raw to qcow2 (only the blocks in use take space)",
+        )
+    finally:
+        raw.unlink(missing_ok=True)
     kernels = sorted((rootfs / "boot").glob("vmlinuz-*"))
     initrds = sorted((rootfs / "boot").glob("initrd.img-*"))
     if not kernels or not initrds:
         raise BuildError("the image has no kernel or initrd in /boot")
-    shutil.copy(kernels[-1], work / "vmlinuz")
+    (work / "kernel").write_bytes(uncompressed_kernel(kernels[-1].read_bytes()))
     shutil.copy(initrds[-1], work / "initrd.img")
-    for name, final in (("base.qcow2", files.image), ("vmlinuz", files.kernel), ("initrd.img", files.initrd)):
-        (work / name).replace(final)
-    say(f"built {files.image} ({files.image.stat().st_size // 1024**2} MiB)")
-    return time.monotonic() - start
 
 
-def _configure(files: SandboxFiles, rootfs: Path, say: Progress, explain: bool) -> None:
-    """Hostname, fstab, DHCP, a root login on the serial console, and SSH with lpic3's own keys."""
-    say("configuring: hostname, fstab, DHCP, serial console, SSH keys")
-    (rootfs / "etc/hostname").write_text(f"{HOSTNAME}\n")
-    (rootfs / "etc/hosts").write_text(f"127.0.0.1 localhost\n127.0.1.1 {HOSTNAME}\n")
-    (rootfs / "etc/fstab").write_text("LABEL=root / ext4 defaults 0 1\n")
-    (rootfs / "etc/systemd/network/20-dhcp.network").write_text("[Match]\nName=en*\n\n[Network]\nDHCP=yes\n")
-    wants = rootfs / "etc/systemd/system/multi-user.target.wants"
-    wants.mkdir(parents=True, exist_ok=True)
-    link = wants / "systemd-networkd.service"
-    if not link.exists():
-        link.symlink_to("/lib/systemd/system/systemd-networkd.service")
-    getty = rootfs / "etc/systemd/system/serial-getty@ttyS0.service.d"
-    getty.mkdir(parents=True, exist_ok=True)
-    (getty / "autologin.conf").write_text(
-        "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin root "
-        "--noclear --keep-baud 115200,38400,9600 %I $TERM\n"
-    )
-    for key in (files.key, files.host_key):
-        if not key.exists():
-            _run(
-                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "lpic3-sandbox", "-f", key],
-                say,
-                explain,
-                f"ssh-keygen: {key.name}",
-            )
-    ssh = rootfs / "root/.ssh"
-    ssh.mkdir(mode=0o700, parents=True, exist_ok=True)
-    (ssh / "authorized_keys").write_text(files.key.with_suffix(".pub").read_text())
-    for old in (rootfs / "etc/ssh").glob("ssh_host_*"):
-        old.unlink()
-    shutil.copy(files.host_key, rootfs / "etc/ssh/ssh_host_ed25519_key")
-    shutil.copy(files.host_key.with_suffix(".pub"), rootfs / "etc/ssh/ssh_host_ed25519_key.pub")
-    os.chmod(rootfs / "etc/ssh/ssh_host_ed25519_key", 0o600)
-    public = files.host_key.with_suffix(".pub").read_text().split()
-    files.known_hosts.write_text(f"{HOSTNAME} {public[0]} {public[1]}\n")
+def uncompressed_kernel(bzimage: bytes) -> bytes:
+    """The ELF kernel inside a bzImage compressed with xz (Debian's choice), else the bzImage."""
+    start = bzimage.find(b"\xfd7zXZ\x00")
+    if start >= 0:
+        try:
+            elf = lzma.LZMADecompressor().decompress(bzimage[start:])
+        except lzma.LZMAError:
+            return bzimage
+        if elf.startswith(b"\x7fELF"):
+            return elf
+    return bzimage

@@ -25,7 +25,9 @@ class SandboxFiles:
 
     @property
     def kernel(self) -> Path:
-        return self.root / "vmlinuz"
+        """The image's kernel: uncompressed (an ELF that QEMU starts at its PVH entry) when the
+        build could unpack it, which saves the seconds TCG needs to decompress it at each boot."""
+        return self.root / "kernel"
 
     @property
     def initrd(self) -> Path:
@@ -66,9 +68,15 @@ class SandboxFiles:
         return self.root / "state.json"
 
     @property
+    def stamp(self) -> Path:
+        """The recipe the image was built from; written last, so it also marks a finished build."""
+        return self.root / "base.stamp"
+
+    @property
     def built(self) -> bool:
         """Complete only when every part exists: a half-built image is never used."""
-        return all(p.exists() for p in (self.image, self.kernel, self.initrd, self.key, self.known_hosts))
+        parts = (self.image, self.kernel, self.initrd, self.key, self.known_hosts, self.stamp)
+        return all(p.exists() for p in parts)
 
     def state(self) -> dict[str, object]:
         try:
@@ -80,3 +88,14 @@ class SandboxFiles:
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state))
         tmp.replace(self.state_file)
+
+
+def mounts_under(path: Path) -> list[str]:
+    """Mount points at or below ``path`` in this mount namespace: never delete through them."""
+    prefix = str(path.resolve())
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return []
+    points = [line.split()[4].replace("\\040", " ") for line in lines]
+    return [p for p in points if p == prefix or p.startswith(prefix + "/")]

@@ -21,9 +21,11 @@ import pexpect
 from checkers.kvm import guest_boots
 from checkers.session import ShellSession, local_argv
 from checkers.targets import Target, ssh_target
-from trainer.sandbox.files import HOSTNAME, SandboxFiles
+from trainer.sandbox import recipe
+from trainer.sandbox.files import HOSTNAME, SandboxFiles, mounts_under
 
 READY_TIMEOUT = 180.0
+PORT_ATTEMPTS = 3
 Progress = Callable[[str], None]
 
 
@@ -43,41 +45,33 @@ def running_pid(files: SandboxFiles) -> int | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def qemu_command(files: SandboxFiles, accel: str, port: int) -> list[str]:
+    """The QEMU command line (shown by --explain: each option is exam material)."""
     return [
         "qemu-system-x86_64",
-        "-name",
-        HOSTNAME,
-        "-accel",
-        accel,
-        "-m",
-        "1024",
-        "-smp",
-        "2",
-        "-display",
-        "none",
+        "-name", HOSTNAME,
+        "-accel", accel,
+        "-m", "2048",
+        "-smp", "2",
+        "-nodefaults",  # no VGA, CD-ROM, floppy or default NIC: less for the guest to probe
+        "-display", "none",
         "-daemonize",
-        "-pidfile",
-        str(files.pidfile),
-        "-serial",
-        f"unix:{files.serial},server=on,wait=off",
-        "-kernel",
-        str(files.kernel),
-        "-initrd",
-        str(files.initrd),
-        "-append",
-        "root=LABEL=root rw console=ttyS0 quiet",
-        "-drive",
-        f"file={files.overlay},if=virtio,format=qcow2",
-        "-nic",
-        f"user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:{port}-:22",
-    ]
+        "-pidfile", str(files.pidfile),
+        "-serial", f"unix:{files.serial},server=on,wait=off",
+        # the kernel taken from the image; uncompressed at build time when it can be (PVH entry)
+        "-kernel", str(files.kernel),
+        "-initrd", str(files.initrd),
+        # net.ifnames=0: eth0 keeps its name, so the guest can set its address before udev runs
+        "-append", "root=LABEL=root rw console=ttyS0 net.ifnames=0 quiet",
+        "-drive", f"file={files.overlay},if=virtio,format=qcow2",
+        "-nic", f"user,model=virtio-net-pci,{recipe.SLIRP_NET},hostfwd=tcp:127.0.0.1:{port}-:22",
+    ]  # fmt: skip
 
 
 def choose_accel() -> str:
@@ -86,8 +80,18 @@ def choose_accel() -> str:
     return "kvm" if works else "tcg"
 
 
-def up(files: SandboxFiles, say: Progress, explain: bool = False, accel: str | None = None) -> float:
-    """Boot the sandbox (if it is not running) and wait until it is ready; returns the boot seconds."""
+def up(
+    files: SandboxFiles,
+    say: Progress,
+    explain: bool = False,
+    accel: str | None = None,
+    ready_timeout: float = READY_TIMEOUT,
+) -> float:
+    """Boot the sandbox (if it is not running) and wait until it is ready; returns the boot seconds.
+
+    Whatever goes wrong on the way (QEMU refuses to start, stops, or the machine is not ready in
+    time), QEMU is stopped again and the state files are removed: no half-started sandbox stays.
+    """
     if running_pid(files):
         say("the sandbox is already running")
         return 0.0
@@ -95,31 +99,49 @@ def up(files: SandboxFiles, say: Progress, explain: bool = False, accel: str | N
         raise SandboxError("no sandbox image yet: run `lpic3 sandbox build` first")
     if not shutil.which("qemu-system-x86_64"):
         raise SandboxError("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)")
+    _forget_run(files)  # left behind by a QEMU that was killed
     if not files.overlay.exists():
         command = ["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(files.image), "-F", "qcow2", str(files.overlay)]
         say("a throw-away overlay on the base image" + (f"\n  $ {' '.join(command)}" if explain else ""))
         subprocess.run(command, check=True, capture_output=True)
     accel = accel or choose_accel()
-    port = _free_port()
-    command = qemu_command(files, accel, port)
-    say(f"booting with -accel {accel}" + (f"\n  $ {' '.join(command)}" if explain else ""))
-    files.serial.unlink(missing_ok=True)
     start = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SandboxError(f"QEMU did not start: {done.stderr.strip()[-300:]}")
-    files.save_state({"port": port, "accel": accel, "started": time.time()})
-    _write_ssh_config(files, port)
+    port = _start_qemu(files, accel, say, explain)
     try:
-        _wait_console(files, start)
+        _wait_console(files, start, ready_timeout)
         say(f"serial console answers after {time.monotonic() - start:.1f} s")
-        _wait_ssh(files, start)
+        _wait_ssh(files, start, ready_timeout)
     except SandboxError:
         down(files, lambda _: None)
         raise
     seconds = time.monotonic() - start
     say(f"ready: SSH answers on 127.0.0.1:{port} after {seconds:.1f} s")
     return seconds
+
+
+def _start_qemu(files: SandboxFiles, accel: str, say: Progress, explain: bool) -> int:
+    """Start QEMU in the background; returns the SSH port. A port taken between choosing it and
+    QEMU binding it (another program was quicker) is retried with another port."""
+    for attempt in range(PORT_ATTEMPTS):
+        port = free_port()
+        command = qemu_command(files, accel, port)
+        say(f"booting with -accel {accel}" + (f"\n  $ {' '.join(command)}" if explain else ""))
+        files.serial.unlink(missing_ok=True)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode == 0:
+            files.save_state({"port": port, "accel": accel, "started": time.time()})
+            _write_ssh_config(files, port)
+            return port
+        error = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        if "host forwarding" not in error[0] or attempt == PORT_ATTEMPTS - 1:
+            raise SandboxError(f"QEMU did not start: {error[0]}")
+        say(f"port {port} is in use, trying another")
+    raise AssertionError("unreachable")
+
+
+def _forget_run(files: SandboxFiles) -> None:
+    for path in (files.pidfile, files.serial, files.state_file):
+        path.unlink(missing_ok=True)
 
 
 def _write_ssh_config(files: SandboxFiles, port: int) -> None:
@@ -129,12 +151,13 @@ def _write_ssh_config(files: SandboxFiles, port: int) -> None:
     )
 
 
-def _wait_console(files: SandboxFiles, start: float) -> None:
+def _wait_console(files: SandboxFiles, start: float, timeout: float) -> None:
     """A root shell on the serial console (autologin) runs a command and prints its answer."""
-    deadline = start + READY_TIMEOUT
+    deadline = start + timeout
     while not files.serial.exists():
         if time.monotonic() > deadline:
             raise SandboxError("the serial console never appeared")
+        _still_running(files)
         time.sleep(0.1)
     token = secrets.token_hex(4)
     console = pexpect.spawn(
@@ -147,16 +170,18 @@ def _wait_console(files: SandboxFiles, start: float) -> None:
                 console.sendline(f"echo lpic3-{token}-$((6*7))")
                 if console.expect([f"lpic3-{token}-42", pexpect.TIMEOUT], timeout=10) == 0:
                     return
+            _still_running(files)
             if not console.isalive():
-                raise SandboxError("the serial console closed: did QEMU stop?")
-        raise SandboxError(f"no root shell on the serial console after {READY_TIMEOUT:.0f} s")
+                raise SandboxError("the serial console closed before a shell answered")
+        raise SandboxError(f"the sandbox was not ready in time: no shell on the serial console after {timeout:.0f} s")
     finally:
         console.close(force=True)
 
 
-def _wait_ssh(files: SandboxFiles, start: float) -> None:
-    deadline = start + READY_TIMEOUT
+def _wait_ssh(files: SandboxFiles, start: float, timeout: float) -> None:
+    deadline = start + timeout
     while time.monotonic() < deadline:
+        _still_running(files)
         probe = subprocess.run(
             ["ssh", "-F", str(files.ssh_config), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", HOSTNAME, "true"],
             capture_output=True,
@@ -166,7 +191,12 @@ def _wait_ssh(files: SandboxFiles, start: float) -> None:
         if probe.returncode == 0:
             return
         time.sleep(0.5)
-    raise SandboxError(f"SSH did not answer within {READY_TIMEOUT:.0f} s")
+    raise SandboxError(f"the sandbox was not ready in time: SSH did not answer within {timeout:.0f} s")
+
+
+def _still_running(files: SandboxFiles) -> None:
+    if running_pid(files) is None:
+        raise SandboxError("QEMU stopped while the sandbox was booting (killed, or out of memory?)")
 
 
 def down(files: SandboxFiles, say: Progress) -> None:
@@ -181,8 +211,7 @@ def down(files: SandboxFiles, say: Progress) -> None:
             time.sleep(0.1)
         say("the sandbox is stopped")
     sandbox_target(files).disconnect()
-    for path in (files.pidfile, files.serial, files.state_file):
-        path.unlink(missing_ok=True)
+    _forget_run(files)
 
 
 def reset(files: SandboxFiles, say: Progress, explain: bool = False) -> float:
@@ -195,6 +224,9 @@ def reset(files: SandboxFiles, say: Progress, explain: bool = False) -> float:
 
 def destroy(files: SandboxFiles, say: Progress) -> None:
     down(files, say)
+    mounted = mounts_under(files.root)
+    if mounted:
+        raise SandboxError(f"{mounted[0]} is mounted inside {files.root}: umount it first, nothing was deleted")
     shutil.rmtree(files.root, ignore_errors=True)
     say(f"removed {files.root}")
 

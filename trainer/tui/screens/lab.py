@@ -110,21 +110,24 @@ class LabListScreen(Screen[None]):
         self.app.call_from_thread(self.refresh_rows)
 
 
-class Confirm(ModalScreen[bool]):
-    """A yes/no question before changing a machine that is not a sandbox."""
+class Choose(ModalScreen[str]):
+    """A question with a few answers (button id: label); Escape or the last button says no."""
 
-    def __init__(self, question: str) -> None:
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss('no')", "Cancel")]
+
+    def __init__(self, question: str, answers: dict[str, str] | None = None) -> None:
         super().__init__()
         self.question = question
+        self.answers = answers or {"yes": "Yes, go ahead", "no": "No"}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="submit-box"):
             yield Static(self.question)
-            yield Button("Yes, go ahead", variant="warning", id="yes")
-            yield Button("No", id="no")
+            for number, (answer, label) in enumerate(self.answers.items()):
+                yield Button(label, variant="warning" if number == 0 else "default", id=answer)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+        self.dismiss(event.button.id or "no")
 
 
 class LabScreen(Screen[None]):
@@ -184,7 +187,24 @@ class LabScreen(Screen[None]):
         if self.attempt is None:
             self.notify("Nothing to reset: the lab was not started.")
             return
+        if self.target.spec == "sandbox" and not self.busy:
+            answers = {
+                "lab": "Reset the lab (its reset script, a second)",
+                "machine": "Reset the whole sandbox (a clean machine, about 20 s)",
+                "no": "Cancel",
+            }
+            question = "Reset what? The sandbox reset also undoes anything else done in the VM."
+            self.app.push_screen(Choose(question, answers), self._reset_chosen)
+            return
         self._with_consent("Resetting removes what the lab and you made", self._reset)
+
+    def _reset_chosen(self, answer: str | None) -> None:
+        if answer == "lab":
+            self._reset()
+        elif answer == "machine":
+            self.busy = True
+            self.status("resetting the sandbox VM: dropping its overlay and booting a clean machine ...")
+            self._reset_machine()
 
     def action_check(self) -> None:
         if self.attempt is None:
@@ -225,7 +245,7 @@ class LabScreen(Screen[None]):
             then()
             return
         question = f"{what} on {self.target.description}, which is not a throw-away sandbox. Continue?"
-        self.app.push_screen(Confirm(question), lambda yes: then() if yes else None)
+        self.app.push_screen(Choose(question), lambda answer: then() if answer == "yes" else None)
 
     # -- workers -----------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="lab")
@@ -260,6 +280,26 @@ class LabScreen(Screen[None]):
             self.app.call_from_thread(self.notify, f"Reset failed: {exc}", severity="error", timeout=15)
         finally:
             self.busy = False
+
+    @work(thread=True, exclusive=True, group="lab")
+    def _reset_machine(self) -> None:
+        from trainer.sandbox.files import SandboxFiles
+        from trainer.sandbox.vm import SandboxError
+        from trainer.sandbox.vm import reset as reset_sandbox
+
+        if self.session is not None:
+            self.session.close()  # its SSH connection ends with the VM
+            self.session = None
+        try:
+            seconds = reset_sandbox(SandboxFiles.default(), lambda _: None)
+            self.app.call_from_thread(
+                self.notify, f"The sandbox is a clean machine again ({seconds:.0f} s). Press s to set the lab up."
+            )
+        except SandboxError as exc:
+            self.app.call_from_thread(self.notify, f"Sandbox reset failed: {exc}", severity="error", timeout=15)
+        finally:
+            self.busy = False
+            self.app.call_from_thread(self.show_task)
 
     @work(thread=True, exclusive=True, group="lab")
     def _check(self, attempt_id: int, values: dict[str, str]) -> None:

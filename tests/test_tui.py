@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Markdown, MarkdownViewer, OptionList
+from textual.widgets import Button, DataTable, Input, Markdown, MarkdownViewer, OptionList
 
 from tests.study_fixtures import make_curriculum
 from trainer.curriculum.loader import load_curriculum
@@ -251,3 +251,38 @@ async def test_lab_screen_start_check_solve_and_reset(store: Store, tmp_path: Pa
         await pilot.pause()
         assert isinstance(app.screen, LabListScreen)
     assert not Path("/var/tmp/lpic3/overlay").exists()
+
+
+async def test_lab_reset_on_the_sandbox_offers_the_whole_machine(store: Store) -> None:
+    """On the sandbox a reset asks which: the lab's own reset or the sandbox's (a clean machine).
+    The target is a stand-in with the sandbox's name that runs on this machine, so only the
+    lab's reset is taken here; the machine reset is proved against the real VM in test_sandbox."""
+    from checkers.session import local_argv
+    from checkers.targets import Target
+    from trainer.tui.screens.lab import Choose, LabScreen
+
+    cur = load_curriculum()
+    exercise = next(e for e in cur.exercises if e.id == "351.5-qcow2-overlay")
+    stand_in = Target("sandbox", "local", "a stand-in for the sandbox VM", tuple(local_argv()), sandbox=True)
+    app = TrainerApp(cur, store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = LabScreen(exercise, store, stand_in)
+        await app.push_screen(screen)
+        await pilot.press("s")  # a sandbox: no question before the setup
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.attempt is not None and Path("/var/tmp/lpic3/overlay").exists()
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, Choose)
+        assert [b.id for b in app.screen.query(Button)] == ["lab", "machine", "no"]
+        await pilot.click("#no")
+        await pilot.pause()
+        assert app.screen is screen and Path("/var/tmp/lpic3/overlay").exists()
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.click("#lab")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not Path("/var/tmp/lpic3/overlay").exists()
+        await pilot.press("escape")

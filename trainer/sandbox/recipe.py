@@ -58,6 +58,7 @@ TOOLS = [
     "skopeo",
     "uidmap",
     "crun",
+    "apparmor",  # Docker, LXC and libvirt confine their guests with it, as on a Debian host
     # cloud-init (353.3), and for the learner: an editor, manual pages
     "cloud-init",
     "cloud-image-utils",

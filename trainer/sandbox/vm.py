@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pexpect
 
@@ -51,8 +52,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def qemu_command(files: SandboxFiles, accel: str, port: int) -> list[str]:
-    """The QEMU command line (shown by --explain: each option is exam material)."""
+def machine_args(kernel: Path, initrd: Path, disk: Path, accel: str) -> list[str]:
+    """The sandbox machine: what every boot of it has in common."""
     return [
         "qemu-system-x86_64",
         "-name", HOSTNAME,
@@ -61,15 +62,22 @@ def qemu_command(files: SandboxFiles, accel: str, port: int) -> list[str]:
         "-smp", "2",
         "-nodefaults",  # no VGA, CD-ROM, floppy or default NIC: less for the guest to probe
         "-display", "none",
+        # the kernel taken from the image; uncompressed at build time when it can be (PVH entry)
+        "-kernel", str(kernel),
+        "-initrd", str(initrd),
+        # net.ifnames=0: eth0 keeps its name, so the guest can set its address before udev runs
+        "-append", "root=LABEL=root rw console=ttyS0 net.ifnames=0 quiet",
+        "-drive", f"file={disk},if=virtio,format=qcow2",
+    ]  # fmt: skip
+
+
+def qemu_command(files: SandboxFiles, accel: str, port: int) -> list[str]:
+    """The QEMU command line of `sandbox up` (shown by --explain: each option is exam material)."""
+    return [
+        *machine_args(files.kernel, files.initrd, files.overlay, accel),
         "-daemonize",
         "-pidfile", str(files.pidfile),
         "-serial", f"unix:{files.serial},server=on,wait=off",
-        # the kernel taken from the image; uncompressed at build time when it can be (PVH entry)
-        "-kernel", str(files.kernel),
-        "-initrd", str(files.initrd),
-        # net.ifnames=0: eth0 keeps its name, so the guest can set its address before udev runs
-        "-append", "root=LABEL=root rw console=ttyS0 net.ifnames=0 quiet",
-        "-drive", f"file={files.overlay},if=virtio,format=qcow2",
         "-nic", f"user,model=virtio-net-pci,{recipe.SLIRP_NET},hostfwd=tcp:127.0.0.1:{port}-:22",
     ]  # fmt: skip
 

@@ -95,6 +95,19 @@ def test_build_is_complete_small_and_incremental(sandbox: SandboxFiles) -> None:
     assert sandbox.built
 
 
+def test_a_failing_tools_stage_keeps_the_image_there_was(
+    sandbox: SandboxFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stamp = sandbox.stamp.read_text()
+    monkeypatch.setattr(recipe, "TOOLS", [*recipe.TOOLS, "lpic3-no-such-package"])
+    assert not status(sandbox)["up_to_date"]
+    with pytest.raises(BuildError, match=r"apt-get install: 1 of the exam's tools .* failed: .*lpic3-no-such-package"):
+        build(sandbox, QUIET)
+    assert sandbox.built and sandbox.stamp.read_text() == stamp  # the old image, whole, still in use
+    monkeypatch.undo()
+    assert status(sandbox)["up_to_date"]
+
+
 def test_up_with_its_first_port_taken_makes_a_ready_machine(
     sandbox: SandboxFiles, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -238,10 +238,10 @@ def _apply(target: Target, args: argparse.Namespace, what: str, name: str, scrip
 
 def reset(cur: Curriculum, args: argparse.Namespace) -> int:
     exercise, target = _exercise(cur, args.id), _target(args)
-    store, _, _, values = _attempt_values(exercise, target)
-    store.close()
     if args.machine:
         return _reset_machine(exercise, target)
+    store, _, _, values = _attempt_values(exercise, target)
+    store.close()
     _apply(target, args, f"Resetting lab {exercise.id}", "reset", exercise.reset, values)
     print(f"lab {exercise.id} reset on {target.description}")
     return PASS

@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
                 print(
                     f"image: {'built' if info['built'] else 'not built'} ({info['image']}"
                     + (f", {info['image_mib']} MiB)" if info["image_mib"] else ")")
+                    + ("" if info["up_to_date"] or not info["built"] else "; out of date: `lpic3 sandbox build`")
                 )
                 print(
                     f"VM: {'running, pid ' + str(info['pid']) if info['running'] else 'not running'}"

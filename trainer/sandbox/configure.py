@@ -42,7 +42,8 @@ def configure(files: SandboxFiles, rootfs: Path, steps: Steps) -> None:
     # The sandbox is no cloud instance: cloud-init is there to be studied (353.3), not to run at boot.
     _write(rootfs / "etc/cloud/cloud-init.disabled", "lpic3: the sandbox is configured at build time\n")
     for name, where in GUEST_FILES.items():
-        shutil.copy(recipe.GUEST / name, rootfs / where / name)
+        shutil.copyfile(recipe.GUEST / name, rootfs / where / name)
+        (rootfs / where / name).chmod(0o755 if where.endswith("sbin") else 0o644)  # whatever the wheel kept
     _ssh(files, rootfs, steps)
     _write(rootfs / "etc/initramfs-tools/conf.d/lpic3-sandbox", recipe.INITRAMFS_CONF)
     _write(rootfs / "etc/initramfs-tools/modules", "".join(f"{m}\n" for m in recipe.INITRAMFS_MODULES))

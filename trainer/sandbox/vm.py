@@ -246,6 +246,7 @@ def status(files: SandboxFiles) -> dict[str, object]:
         "built": files.built,
         "image": str(files.image),
         "image_mib": files.image.stat().st_size // 1024**2 if files.image.exists() else None,
+        "up_to_date": files.built and files.stamp.read_text().strip() == recipe.stamp(),
         "running": pid is not None,
         "pid": pid,
         "ssh_port": state.get("port"),

@@ -30,6 +30,7 @@ from trainer.sandbox.vm import choose_accel, machine_args, running_pid
 
 Progress = Callable[[str], None]
 FREE_SPACE_NEEDED = 6 * 1024**3
+HOST_SOURCES = Path("/etc/apt/sources.list.d/debian.sources")
 FIRST_BOOT = 300  # seconds for the image's first boot, settle and power-off
 # Commands that mount (debootstrap mounts /proc and /sys in the new system, a chroot needs /proc)
 # run in a private mount namespace: their mounts vanish with them, so an interrupted build leaves
@@ -43,9 +44,8 @@ class BuildError(Exception):
 
 def apt_mirror() -> str:
     """The Debian mirror apt already uses on this machine (debootstrap needs no other network)."""
-    sources = Path("/etc/apt/sources.list.d/debian.sources")
     try:
-        for line in sources.read_text().splitlines():
+        for line in HOST_SOURCES.read_text().splitlines():
             if line.startswith("URIs:"):
                 return line.split()[1]
     except OSError:
@@ -61,9 +61,7 @@ class Steps:
         self.say, self.explain, self.mirror = say, explain, mirror
 
     def run(self, argv: list[str | Path], what: str, timeout: float = 1800) -> None:
-        self.say(what)
-        if self.explain:
-            self.say("  $ " + shlex.join(str(a) for a in argv))
+        self.show(what, argv)
         try:
             done = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout, check=False)
         except FileNotFoundError:
@@ -74,6 +72,12 @@ class Steps:
             lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
             errors = [line for line in lines if line.startswith(("E:", "W: Failure", "ERROR"))] or lines[-2:]
             raise BuildError(f"{what} failed: {' | '.join(errors[-2:]) or f'exit {done.returncode}'}")
+
+    def show(self, what: str, argv: list[str | Path]) -> None:
+        """Say what a step is for, and (--explain) the command it runs."""
+        self.say(what)
+        if self.explain:
+            self.say("  $ " + shlex.join(str(a) for a in argv))
 
     def chroot(self, rootfs: Path, commands: list[str], what: str, timeout: float = 1800) -> None:
         """Run commands, one after the other while they succeed, inside the root file system with
@@ -152,12 +156,10 @@ def _debootstrap(steps: Steps, rootfs: Path, marker: Path, custom_mirror: bool) 
         [*PRIVATE_MOUNTS, "debootstrap", "--variant=minbase", f"--include={include}", "bookworm", rootfs, steps.mirror],
         "debootstrap: a Debian 12 root file system (about a minute)",
     )
-    host_sources = Path("/etc/apt/sources.list.d/debian.sources")
-    if not custom_mirror and host_sources.exists():  # updates and security too, as on this machine
+    if not custom_mirror and HOST_SOURCES.exists():  # updates and security too, as on this machine
         (rootfs / "etc/apt/sources.list").unlink(missing_ok=True)
-        shutil.copy(host_sources, rootfs / "etc/apt/sources.list.d/debian.sources")
+        shutil.copy(HOST_SOURCES, rootfs / "etc/apt/sources.list.d/debian.sources")
     (rootfs / "etc/dpkg/dpkg.cfg.d/lpic3-slim").write_text(recipe.DPKG_EXCLUDES)
-    trim(rootfs)
     marker.touch()
 
 
@@ -226,11 +228,9 @@ def first_boot(steps: Steps, work: Path) -> None:
     a cache, ...), and shut it down cleanly: written into the image itself, this is work no
     sandbox boot repeats (AppArmor alone costs 5 s a boot under TCG). It also proves the image
     boots before it replaces the one in use."""
-    command = [*machine_args(work / "kernel", work / "initrd.img", work / "base.qcow2", choose_accel())]
+    command = machine_args(work / "kernel", work / "initrd.img", work / "base.qcow2", choose_accel())
     command += ["-serial", "stdio", "-no-reboot", "-nic", f"user,model=virtio-net-pci,{recipe.SLIRP_NET}"]
-    steps.say("first boot: the image boots, settles and powers off (its caches stay in the image)")
-    if steps.explain:
-        steps.say("  $ " + shlex.join(command))
+    steps.show("first boot: the image boots, settles and powers off (its caches stay in the image)", command)
     console = pexpect.spawn(command[0], command[1:], encoding="utf-8", codec_errors="replace", timeout=FIRST_BOOT)
     start = time.monotonic()
     try:

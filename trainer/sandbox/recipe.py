@@ -95,8 +95,8 @@ MASKED = [
 ]
 # QEMU's user-mode network (-nic user) with its default addresses, spelled out: the guest sets
 # them without DHCP (guest/lpic3-network), and its resolver is QEMU's.
-SLIRP_NET = "net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3"
 SLIRP_DNS = "10.0.2.3"
+SLIRP_NET = f"net=10.0.2.0/24,host=10.0.2.2,dns={SLIRP_DNS}"
 GUEST = Path(__file__).with_name("guest")
 
 # dpkg leaves these out of every package installed from now on; the base system's copies are

@@ -8,7 +8,8 @@ import argparse
 import importlib
 import sys
 
-from trainer import __version__
+from trainer import __version__, errors
+from trainer.errors import Lpic3Error
 
 _COMMANDS = {
     "lint": "trainer.commands.lint",
@@ -193,6 +194,12 @@ def _add_lab_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. The one place errors become output: an ``Lpic3Error`` (or a target or
+    session error from ``checkers``) is one line on stderr and its exit status; any other exception
+    is a bug, reported in one line with a crash note, and exits ``INTERNAL``."""
+    from checkers.session import SessionError
+    from checkers.targets import TargetError as BadTarget
+
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
@@ -205,3 +212,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `lpic3 stats | head`: the reader left; not an error worth a traceback
         sys.stderr.close()
         return 0
+    except Lpic3Error as exc:
+        print(f"lpic3: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except (BadTarget, SessionError) as exc:
+        print(f"lpic3: {' '.join(str(exc).split())}", file=sys.stderr)
+        return errors.CANNOT_RUN
+    except Exception as exc:  # a bug: one line and a note, never a traceback
+        from trainer.crash import crash_line, write_crash_note
+
+        print(crash_line(exc, write_crash_note(exc, f"lpic3 {args.command}")), file=sys.stderr)
+        return errors.INTERNAL

@@ -19,6 +19,7 @@ from checkers.session import SessionError, ShellSession
 from checkers.targets import Target, TargetError, parse_target
 from trainer.commands.tree import open_curriculum
 from trainer.curriculum.model import Curriculum, Exercise
+from trainer.errors import TargetError as LabTargetError
 from trainer.labs.render import choose_params, render
 from trainer.labs.runner import ScriptFailed, missing_requirements, run_checks, run_script
 from trainer.labs.selftest import selftest
@@ -27,7 +28,7 @@ from trainer.study.store import LabAttempts, Store
 PASS, FAIL, CANNOT = 0, 1, 2
 
 
-class CannotRun(Exception):
+class CannotRun(LabTargetError):
     """The lab cannot run: the message says why, in one line."""
 
 

@@ -15,12 +15,13 @@ from trainer.curriculum.model import Curriculum, Objective
 from trainer.curriculum.objectives import load_objectives
 from trainer.curriculum.problems import ContentError, Problem, Severity
 from trainer.curriculum.questions import load_questions
+from trainer.errors import UsageError
 from trainer.paths import bundled_root
 
 LESSON_FILE, QUESTIONS_FILE, OBJECTIVES_FILE = "lesson.md", "questions.yaml", "objectives.yaml"
 
 
-class NotACurriculum(Exception):
+class NotACurriculum(UsageError):
     """The path given is not a content tree at all (a usage error, not a content error)."""
 
 

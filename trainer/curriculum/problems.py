@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from trainer.errors import Lpic3Error
+
 
 class Severity(StrEnum):
     """How bad a problem is. ``error`` fails ``lint``; ``warning`` fails only ``lint --strict``;
@@ -50,7 +52,7 @@ class Problem:
         }
 
 
-class ContentError(Exception):
+class ContentError(Lpic3Error):
     """Content that cannot be used. The loader's only exception: it always carries a Problem."""
 
     def __init__(self, problem: Problem) -> None:

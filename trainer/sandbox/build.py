@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pexpect
 
+from trainer.errors import SandboxError
 from trainer.sandbox import recipe
 from trainer.sandbox.configure import configure, trim
 from trainer.sandbox.files import HOSTNAME, SandboxFiles, mounts_under
@@ -38,7 +39,7 @@ FIRST_BOOT = 300  # seconds for the image's first boot, settle and power-off
 PRIVATE_MOUNTS = ["unshare", "--mount", "--propagation", "private", "--fork"]
 
 
-class BuildError(Exception):
+class BuildError(SandboxError):
     """The build cannot go on; the message says why and what to do."""
 
 

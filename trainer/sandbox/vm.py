@@ -22,6 +22,7 @@ import pexpect
 from checkers.kvm import guest_boots
 from checkers.session import ShellSession, local_argv
 from checkers.targets import Target, ssh_target
+from trainer.errors import SandboxError
 from trainer.sandbox import recipe
 from trainer.sandbox.files import HOSTNAME, SandboxFiles, mounts_under
 
@@ -30,8 +31,6 @@ PORT_ATTEMPTS = 3
 Progress = Callable[[str], None]
 
 
-class SandboxError(Exception):
-    """The sandbox cannot do what was asked; the message says why."""
 
 
 def running_pid(files: SandboxFiles) -> int | None:

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 
 from trainer.curriculum.model import Curriculum, Question
+from trainer.errors import Lpic3Error
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class Shortfall:
         return f"{self.objective} has {self.available} question(s), the exam needs {self.needed}"
 
 
-class PoolTooSmall(Exception):
+class PoolTooSmall(Lpic3Error):
     """Some objective has fewer questions than its weight: a full exam cannot be drawn."""
 
     def __init__(self, shortfalls: list[Shortfall]) -> None:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from trainer.errors import StoreError
 from trainer.paths import user_data_dir
 from trainer.study.grading import Response
 
@@ -101,10 +102,6 @@ def decode(text: str | None) -> Response | None:
         return None
     value = json.loads(text)
     return tuple(value) if isinstance(value, list) else value
-
-
-class StoreError(Exception):
-    """The progress file cannot be used at all (no permission, no space): nothing is moved or lost."""
 
 
 class Store:

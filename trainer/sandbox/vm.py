@@ -31,8 +31,6 @@ PORT_ATTEMPTS = 3
 Progress = Callable[[str], None]
 
 
-
-
 def running_pid(files: SandboxFiles) -> int | None:
     """The QEMU process of the sandbox, if it is alive (and is QEMU, not a reused PID)."""
     try:

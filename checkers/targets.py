@@ -14,8 +14,8 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
+from checkers.privdir import PrivateDirError, runtime_dir
 from checkers.session import ShellSession, local_argv
 from checkers.shell import CLEAN_ENV
 
@@ -91,7 +91,10 @@ def ssh_target(
 ) -> Target:
     """A target reached by the system ``ssh``: strict host keys, no password prompts, one kept-open
     connection (ControlMaster) reused by every session, a clean remote shell."""
-    control = Path(os.environ.get("XDG_RUNTIME_DIR") or "/tmp") / f"lpic3-ssh-{os.getuid()}-%C"
+    try:  # a socket that is a logged-in shell on the target: in a private folder, never in /tmp
+        control = runtime_dir() / "ssh-%C"
+    except PrivateDirError as exc:
+        raise TargetError(str(exc)) from None
     env = ["env", "-i", *(f"{k}={v}" for k, v in CLEAN_ENV.items()), "TERM=dumb", "PS1=", "PS2="]
     options = [
         "BatchMode=yes",

@@ -20,6 +20,8 @@ from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
 
 # {{name}}: a parameter. Go templates such as docker's {{.State.Running}} do not match.
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
+# {{workdir}}: the attempt's own private working folder, given by the runner to every lab.
+WORKDIR = "workdir"
 _REQUIRED = (
     "id",
     "objective",
@@ -60,7 +62,7 @@ def load_exercise(
     # Every check id written in the file, valid or not: a broken check is reported once, at itself.
     written = {c.get("id") for c in data.get("checks") or [] if isinstance(c, dict)}
     wrong = _wrong_answers(f, {cid for cid in written if isinstance(cid, str)})
-    _check_placeholders(f, {p.name for p in params})
+    _check_placeholders(f, {p.name for p in params} | {WORKDIR})
     if not f.ok:
         return None
     return Exercise(
@@ -98,6 +100,9 @@ def _params(f: Fields) -> tuple[Param, ...]:
         line = data.line_of(name)
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_]\w*", name):
             f.problem("params", f"parameter name {name!r} must be a word (letters, digits, '_')", line=line)
+            continue
+        if name == WORKDIR:
+            f.problem("params", f"parameter name {name!r} is taken: every lab has {{{{{WORKDIR}}}}}", line=line)
             continue
         if (
             isinstance(spec, dict)

@@ -6,8 +6,10 @@ import time
 from dataclasses import dataclass
 
 from checkers.detect import detect
+from checkers.privdir import make_workdir_script, remove_workdir_script
 from checkers.probes import Verdict, run_probe
 from checkers.shell import Shell
+from trainer.curriculum.exercises import WORKDIR
 from trainer.curriculum.model import Check, Exercise
 from trainer.labs.render import render, render_args
 
@@ -42,9 +44,16 @@ class CheckResult:
 
 
 def run_script(shell: Shell, name: str, script: str, values: dict[str, str]) -> None:
-    if not script.strip():
+    """Run one of the lab's scripts. The attempt's working folder (``{{workdir}}``) is the runner's
+    part: made private and new before ``setup``, removed after the lab's own ``reset``."""
+    text, workdir = render(script, values), values.get(WORKDIR)
+    if workdir and name == "setup":
+        text = make_workdir_script(workdir) + text
+    elif workdir and name == "reset":
+        text = f"{text}\n{remove_workdir_script(workdir)}"
+    if not text.strip():
         return
-    result = shell.run_script(render(script, values), timeout=SCRIPT_TIMEOUT)
+    result = shell.run_script(text, timeout=SCRIPT_TIMEOUT)
     if result.status != 0:
         raise ScriptFailed(f"{name} exited {result.status}: {result.output.strip()[-500:]}")
 

@@ -9,13 +9,13 @@ from trainer.curriculum.fields import Fields
 from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_terms
 from trainer.curriculum.model import FillMatch, Location, Objective, Question
 from trainer.curriculum.problems import Problem, Severity
+from trainer.curriculum.references import LETTERS, bare_references, markers
 from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
 
 _COMMON = ("id", "type", "objective", "terms", "difficulty", "stem", "explanation")
 _CHOOSE = re.compile(r"\bchoose\s+(two|three|four|five|2|3|4|5)\b", re.IGNORECASE)
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
 _CATCH_ALL = re.compile(r"\b(all|none) of the above\b", re.IGNORECASE)
-LETTERS = "ABCDEFGH"
 
 
 def choose_count(stem: str) -> int | None:
@@ -89,8 +89,10 @@ def _question(
         if accept and len({a.strip() for a in accept}) != len(accept):
             f.problem("accept", "'accept' lists the same answer twice", Severity.WARNING)
         match = _match(f)
-    if not f.ok:
-        return None
+    if explanation is not None:
+        _references(f, explanation, qtype, options)
+    if not (f.ok and qid and objective and difficulty and stem and explanation and isinstance(qtype, str)):
+        return None  # every missing or wrong field has been reported
     return Question(
         qid,
         qtype,
@@ -98,7 +100,7 @@ def _question(
         terms,
         difficulty,
         stem,
-        explanation,  # type: ignore[arg-type, union-attr]
+        explanation,
         Location(path, item.line),
         options,
         answer,
@@ -162,6 +164,29 @@ def _answer(f: Fields, qtype: str, options: tuple[str, ...], stem: str | None) -
         if len(letters) < 2:
             f.problem("answer", "a multi-answer question needs at least two correct answers")
     return tuple(sorted(indices))
+
+
+def _references(f: Fields, explanation: str, qtype: object, options: tuple[str, ...]) -> None:
+    """An explanation names options only by markers (the options are shuffled), and only options that exist."""
+    # A block scalar (`explanation: |`) starts on the line after its key; a one-line value on it.
+    first = f.data.line_of("explanation") + ("\n" in explanation)
+    for ref in bare_references(explanation):
+        f.problem(
+            "explanation",
+            f"explanation names an option without a marker ({ref.text!r}): options are shuffled, so write "
+            "{A}..{E} for the option at that place in 'options' (see docs/content-format.md)",
+            line=first + ref.line,
+        )
+    for ref in markers(explanation):
+        if qtype == "fill":
+            problem = "a fill-in question has no options"
+        elif options and LETTERS.index(ref.text) >= len(options):
+            problem = f"there are {len(options)} options (A-{LETTERS[len(options) - 1]})"
+        else:
+            continue
+        f.problem(
+            "explanation", f"{{{ref.text}}} names an option that does not exist: {problem}", line=first + ref.line
+        )
 
 
 def _match(f: Fields) -> FillMatch:

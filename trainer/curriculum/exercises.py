@@ -1,6 +1,6 @@
 """Loading a hands-on lab: ``exercises/<objective>/<name>.yaml``, one exercise per file.
 
-The format follows the lab contract in DESIGN.md. Running it is the lab runner's job; here it is
+The format follows the lab contract in docs/design.md. Running it is the lab runner's job; here it is
 only read and validated, including that every check names a probe that exists and fits its
 arguments, and every known wrong answer names checks that exist.
 """

@@ -1,4 +1,4 @@
-"""The lab contract, proved on a real target (DESIGN.md): setup, check must fail, every known wrong
+"""The lab contract, proved on a real target (docs/design.md): setup, check must fail, every known wrong
 answer must fail on the checks it names, the solution must pass, and after reset the check must fail
 again. A false pass or a false fail is the worst bug a lab trainer can have.
 """

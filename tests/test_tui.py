@@ -286,3 +286,94 @@ async def test_lab_reset_on_the_sandbox_offers_the_whole_machine(store: Store) -
         await pilot.pause()
         assert not Path("/var/tmp/lpic3/overlay").exists()
         await pilot.press("escape")
+
+
+# -- explanations name the letters on screen; the practice "Done." page (issue 11: faults 1 and 5) ---------
+async def test_practice_feedback_names_the_letters_on_screen(store: Store) -> None:
+    import random
+
+    from tests.test_explanation_letters import assert_letters_name_the_options
+    from trainer.study.exam import shuffled_order
+    from trainer.tui.widgets.question import OptionRow
+
+    cur = load_curriculum()
+    question = next(q for q in cur.questions if q.id == "351.2-pv-domu-properties")  # **{A}** and **{D}** ...
+    seed = 1
+    order = shuffled_order(question, random.Random(seed))
+    assert all(order[i] != i for i in range(len(order)))  # no option keeps its letter from the file
+    app = TrainerApp(cur, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = PracticeScreen("practice", [question], store, seed=seed)
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert screen.view is not None and screen.view.item.order == order
+        rows = list(screen.query(OptionRow))
+        on_screen = {LETTERS[row.position]: row.text for row in rows}
+        assert all(f"] {letter}. " in str(row.render()) for letter, row in zip("ABCDE", rows, strict=True))
+        wrong = next(p for p in range(5) if p not in screen.view.item.displayed_answer())
+        await pilot.press(LETTERS[wrong].lower(), "enter")
+        await pilot.pause()
+        feedback = screen.query_one(".feedback", Markdown).source
+    right = {question.options[i] for i in question.answer}
+    verdict = feedback.split("\n")[0]
+    assert verdict.startswith("**Not quite.** The answer is ")
+    assert {on_screen[letter] for letter in verdict.split(" is ", 1)[1].rstrip(".").split(", ")} == right
+    assert assert_letters_name_the_options(question, feedback, on_screen) == 4
+    listed = [line[2] for line in feedback.split("\n") if line.startswith("- ")]
+    assert len(listed) == 3 and listed == sorted(listed)  # the wrong options, in the order shown
+
+
+async def test_exam_review_names_the_letters_of_the_paper(store: Store) -> None:
+    import random
+    import re
+
+    from tests.test_explanation_letters import assert_letters_name_the_options
+    from trainer.study.exam import ExamItem, ExamPaper, shuffled_order
+    from trainer.study.grading import Response
+    from trainer.study.scoring import score_exam
+
+    cur = load_curriculum()
+    rng = random.Random(11)
+    questions = [q for q in cur.questions if q.options and "{" in q.explanation][::40]
+    paper = ExamPaper(11, 90, tuple(ExamItem(q, shuffled_order(q, rng)) for q in questions))
+    responses: list[Response | None] = [None] * len(questions)  # all blank: every one is reviewed
+    app = TrainerApp(cur, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(ResultScreen(cur, paper, responses, score_exam(cur, paper, responses)))
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, WrongAnswersScreen)
+        review = app.screen.query_one(Markdown).source
+    sections = review.split("## Question ")[1:]
+    assert len(sections) == len(questions)
+    checked = 0
+    for item, section in zip(paper.items, sections, strict=True):
+        on_screen = dict(re.findall(r"^- ([A-H])\. (.*)$", section, re.MULTILINE))
+        assert len(on_screen) == len(item.question.options)
+        checked += assert_letters_name_the_options(item.question, section.split("Right answer:", 1)[1], on_screen)
+    assert checked >= len(questions)
+
+
+async def test_every_practice_key_on_the_done_page_is_harmless(synthetic: Curriculum, store: Store) -> None:
+    from textual.binding import Binding
+
+    question = next(q for q in synthetic.questions if q.type == "single")
+    app = TrainerApp(synthetic, store)
+    async with app.run_test() as pilot:
+        screen = PracticeScreen("practice", [question], store, seed=3)
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert screen.view is not None
+        await pilot.press(LETTERS[screen.view.item.displayed_answer()[0]].lower(), "enter", "enter")
+        await pilot.pause()
+        assert screen.view is None and screen.query_one("#practice-done")
+        keys = [b.key for b in PracticeScreen.BINDINGS if isinstance(b, Binding) and b.key != "escape"]
+        assert len(keys) == 12  # a-e, up, down, space, enter, 1, 2, 3
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.is_running and app.screen is screen, key
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    assert len(store.history()) == 1  # the one answer, recorded once

@@ -9,13 +9,14 @@ from trainer.curriculum.fields import Fields
 from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_terms
 from trainer.curriculum.model import FillMatch, Location, Objective, Question
 from trainer.curriculum.problems import Problem, Severity
-from trainer.curriculum.references import LETTERS, bare_references, markers
+from trainer.curriculum.references import bare_references, markers
 from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
 
 _COMMON = ("id", "type", "objective", "terms", "difficulty", "stem", "explanation")
 _CHOOSE = re.compile(r"\bchoose\s+(two|three|four|five|2|3|4|5)\b", re.IGNORECASE)
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
 _CATCH_ALL = re.compile(r"\b(all|none) of the above\b", re.IGNORECASE)
+LETTERS = "ABCDEFGH"  # an option's letter by position; markers ({A}..{H}, references.py) use the same
 
 
 def choose_count(stem: str) -> int | None:

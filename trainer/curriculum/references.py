@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-LETTERS = "ABCDEFGH"
 MARKER = re.compile(r"\{([A-H])\}")
 CODE = re.compile(r"```.*?```|`[^`]*`", re.DOTALL)
 
@@ -55,9 +54,9 @@ def markers(text: str) -> list[Reference]:
 
 
 def bare_references(text: str) -> list[Reference]:
-    """Places outside code that name an option without a marker: "C is wrong", "(B)", "option D",
-    "- E ...", "A, C and E", "the first option". A heuristic: a sentence-initial article "A" is not
-    one, except as a list item beside items that start with a marker (then it names option A)."""
+    """The first place on each line, outside code, that names an option without a marker: "C is
+    wrong", "(B)", "option D", "- E ...", "A, C and E", "the first option". A heuristic: an article
+    "A" is not one, except as a list item beside items that name options (then it is option A)."""
     prose = mask_code(text)
     found: dict[int, Reference] = {}
     for pattern in _BARE:
@@ -66,4 +65,7 @@ def bare_references(text: str) -> list[Reference]:
     if _LIST_OPTION.search(prose):
         for m in _LIST_A.finditer(prose):
             found.setdefault(m.start(), Reference(prose.count("\n", 0, m.start()), m.group().strip()))
-    return [found[start] for start in sorted(found)]
+    by_line: dict[int, Reference] = {}
+    for start in sorted(found):
+        by_line.setdefault(found[start].line, found[start])
+    return list(by_line.values())

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from trainer.curriculum.references import CODE, LETTERS, MARKER
+from trainer.curriculum.questions import LETTERS
+from trainer.curriculum.references import CODE, MARKER
 from trainer.study.exam import ExamItem
 
 # Markers joined by commas, "and" or "or", each optionally bold: "**{A}**, **{C}** and **{E}**".

@@ -14,6 +14,7 @@ from trainer.curriculum.problems import ContentError, Problem, Severity
 from trainer.curriculum.questions import LETTERS, choose_count
 from trainer.curriculum.yamlfile import LineMap, load_yaml
 from trainer.study.exam import ExamPaper, draw_exam
+from trainer.study.explain import explanation_for
 from trainer.study.grading import Response
 
 _NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
@@ -64,7 +65,7 @@ def to_json(paper: ExamPaper, with_key: bool) -> dict[str, object]:
             entry["options"] = {LETTERS[pos]: q.options[i].strip() for pos, i in enumerate(item.order)}
         if with_key:
             entry["answer"] = list(q.accept) if q.type == "fill" else [LETTERS[i] for i in item.displayed_answer()]
-            entry["explanation"] = q.explanation.strip()
+            entry["explanation"] = explanation_for(item)
         items.append(entry)
     return {"seed": paper.seed, "fingerprint": paper.fingerprint, "minutes": paper.minutes, "questions": items}
 

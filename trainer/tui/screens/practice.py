@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Markdown, Static
 
 from trainer.curriculum.model import Question
 from trainer.curriculum.questions import LETTERS
+from trainer.study.explain import explanation_for
 from trainer.study.grading import grade
 from trainer.study.practice import as_item
 from trainer.study.review import Recall, schedule
@@ -41,6 +42,7 @@ class PracticeScreen(Screen[None]):
         self.title_text, self.questions, self.store, self.mode = title, questions, store, mode
         self.rng = random.Random(seed)
         self.index = 0
+        self.view: QuestionView | None = None  # the question on screen; None once all are done
         self.answered = False
         self.right = 0
         self.last_correct = False
@@ -55,13 +57,10 @@ class PracticeScreen(Screen[None]):
         self.sub_title = self.title_text
         self.show_question()
 
-    @property
-    def view(self) -> QuestionView:
-        return self.query_one(QuestionView)
-
     def show_question(self) -> None:
         body = self.query_one("#practice-body", Vertical)
         body.remove_children()
+        self.view, self.answered = None, False
         if self.index >= len(self.questions):
             total = len(self.questions)
             body.mount(
@@ -69,35 +68,38 @@ class PracticeScreen(Screen[None]):
             )
             self.query_one("#practice-status", Static).update("")
             return
-        self.answered = False
-        item = as_item(self.questions[self.index], self.rng)
-        body.mount(QuestionView(item, f"{self.index + 1}/{len(self.questions)}"))
+        self.view = QuestionView(
+            as_item(self.questions[self.index], self.rng), f"{self.index + 1}/{len(self.questions)}"
+        )
+        body.mount(self.view)
         self.query_one("#practice-status", Static).update(
             f"{self.mode}: {self.right} right so far · A-E pick · Enter answer"
         )
 
+    # Every action below checks ``self.view``: on the "Done." page there is no question to act on.
+
     def action_pick(self, position: int) -> None:
-        if not self.answered and self.query(QuestionView):
+        if self.view is not None and not self.answered:
             self.view.toggle(position)
 
     def action_pick_cursor(self) -> None:
-        if not self.answered and self.query(QuestionView):
+        if self.view is not None and not self.answered:
             self.view.toggle(self.view.cursor)
 
     def action_move(self, step: int) -> None:
-        if self.query(QuestionView):
+        if self.view is not None:
             self.view.move(step)
 
     def on_question_view_submitted(self) -> None:
         self.action_submit()
 
     def action_submit(self) -> None:
-        if not self.query(QuestionView):
+        view = self.view
+        if view is None:
             return
         if self.answered:
             self.action_rate(2)
             return
-        view = self.view
         response = view.response
         if response is None:
             self.notify("Pick an answer first (A-E), or type it.", severity="warning")
@@ -115,12 +117,12 @@ class PracticeScreen(Screen[None]):
         verdict = "**Right.**" if correct else f"**Not quite.** The answer is {expected}."
         rate = "Enter: next · 1 hard · 2 good · 3 easy" if correct else "Enter: next"
         self.query_one("#practice-body", Vertical).mount(
-            Markdown(f"{verdict}\n\n{question.explanation.strip()}\n\n*{rate}*", classes="feedback")
+            Markdown(f"{verdict}\n\n{explanation_for(view.item)}\n\n*{rate}*", classes="feedback")
         )
         self.query_one("#practice-status", Static).update(f"{self.mode}: {self.right} right so far")
 
     def action_rate(self, level: int) -> None:
-        if not self.answered:
+        if self.view is None or not self.answered:
             return
         question = self.view.item.question
         recall = Recall.WRONG if not self.last_correct else {1: Recall.HARD, 2: Recall.GOOD, 3: Recall.EASY}[level]

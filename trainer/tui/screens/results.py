@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Markdown, Static
 from trainer.curriculum.model import Curriculum
 from trainer.curriculum.questions import LETTERS
 from trainer.study.exam import ExamPaper
+from trainer.study.explain import explanation_for
 from trainer.study.grading import Response
 from trainer.study.scoring import ESTIMATE_NOTE, ExamResult
 
@@ -81,7 +82,7 @@ class WrongAnswersScreen(Screen[None]):
                 yours = f"{yours}\n\n{options}\n"
             parts.append(
                 f"## Question {number} ({q.objective})\n\n{q.stem.strip()}\n\nYour answer: {yours}\n\n"
-                f"Right answer: {right}\n\n{q.explanation.strip()}\n"
+                f"Right answer: {right}\n\n{explanation_for(item)}\n"
             )
         with VerticalScroll():
             yield Markdown("\n".join(parts) or "No wrong answers. Well done.")

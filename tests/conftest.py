@@ -60,3 +60,12 @@ def local_shell() -> ShellSession:
     """One persistent local shell per test module, as a lab run uses."""
     with ShellSession(local_argv(), "local") as session:
         yield session
+
+
+# Under CI=true a skipped test fails the run unless it is on tests/ci_skips.py's allow-list.
+from tests.ci_skips import (  # noqa: E402, F401
+    pytest_make_collect_report,
+    pytest_runtest_makereport,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)

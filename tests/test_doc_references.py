@@ -1,7 +1,8 @@
 """Docstrings, comments and docs point to files that exist: a reader sent to `docs/design.md` or
-`trainer/labs/runner.py` finds it (several once cited a design note that was not in the repository). References are repository paths (`docs/design.md`,
-`trainer/study/store.py:12`, `tests/`), upper-case notes (`README.md`) and relative Markdown links
-in the docs; paths with placeholders (`content/<objective>/lesson.md`) name a pattern, not a file."""
+`trainer/labs/runner.py` finds it (several once cited a design note that was not in the repository).
+References are repository paths (`docs/design.md`, `trainer/study/store.py:12`, `tests/`), upper-case
+notes (`README.md`) and relative Markdown links in the docs; paths with placeholders
+(`content/<objective>/lesson.md`) name a pattern, not a file."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def comments_and_docstrings(path: Path) -> Iterator[tuple[int, str]]:
 def references(text: str) -> Iterator[str]:
     """The file references in a piece of prose, as written (trailing punctuation and :line removed)."""
     for match in PATH.finditer(text):
-        ref = re.sub(r":\d+(?:-\d+)?$", "", match.group(1).rstrip(".:"))
+        ref = re.sub(r"(::.*|:\d+(?:-\d+)?)$", "", match.group(1).rstrip(".:"))  # a test id, a line
         if not PLACEHOLDER.search(ref):
             yield ref
     yield from NOTE.findall(text)
@@ -86,6 +87,7 @@ def test_the_finder_sees_what_a_reader_would_follow() -> None:
     """The patterns are not blind: they find what the old docstrings cited and skip patterns."""
     text = "follows DESIGN.md and trainer/labs/runner.py:47, see `docs/design.md`; content/<objective>/lesson.md"
     assert list(references(text)) == ["trainer/labs/runner.py", "docs/design.md", "DESIGN.md"]
+    assert list(references("run tests/test_kvm.py::test_boot.")) == ["tests/test_kvm.py"]
     assert not exists("DESIGN.md", REPO / "trainer" / "labs" / "selftest.py")
     assert exists("docs/design.md", REPO / "trainer" / "labs" / "selftest.py")
     assert LINK.findall("see [the format](content-format.md#checks) and [x](https://example.org)") == [

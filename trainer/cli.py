@@ -221,5 +221,5 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line and a note, never a traceback
         from trainer.crash import crash_line, write_crash_note
 
-        print(crash_line(exc, write_crash_note(exc, f"lpic3 {args.command}")), file=sys.stderr)
+        print(crash_line(exc, write_crash_note(exc, f"lpic3 {args.command or '(trainer)'}")), file=sys.stderr)
         return errors.INTERNAL

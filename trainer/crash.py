@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from trainer import __version__
-from trainer.paths import user_data_dir
+from trainer.paths import private_data_dir, user_data_dir
 
 
 def write_crash_note(exc: BaseException, where: str) -> Path | None:
@@ -25,8 +25,7 @@ def write_crash_note(exc: BaseException, where: str) -> Path | None:
         f"argv: {sys.argv!r}\n\n" + "".join(traceback.format_exception(exc))
     )
     try:
-        folder = user_data_dir()
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = private_data_dir(user_data_dir())
         path = folder / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as note:

@@ -3,11 +3,13 @@
 An installed wheel carries ``content/`` and ``exercises/`` under ``trainer/_bundled``; a source
 checkout (editable install or ``python -m trainer``) has them at the repository root. User data
 goes to the platform's data directory unless ``LPIC3_HOME`` points elsewhere (tests always set it).
+That folder holds the learner's progress and crash notes: it is the user's alone (0700).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -29,3 +31,20 @@ def user_data_dir() -> Path:
     from platformdirs import user_data_path  # imported here: only commands that store data need it
 
     return user_data_path("lpic3", appauthor=False)
+
+
+def private_data_dir(path: Path) -> Path:
+    """Create ``path`` readable by its owner alone (0700) and tighten an existing one to that.
+
+    For the user's data folder and what is in it: older lpic3 made them 0755, so an open folder is
+    tightened, not refused (``checkers.privdir.private_dir`` refuses, which is right for root's
+    folders under /run and /var/lib). Missing parents are made 0700 too (as the XDG base directory
+    specification asks). A folder the user does not own, or a shared sticky folder such as ``/tmp``
+    named as ``LPIC3_HOME``, is left as it is: its mode is not lpic3's to change.
+    """
+    for folder in reversed([p for p in (path, *path.parents) if not p.exists()]):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    info = path.stat()
+    if info.st_uid == os.geteuid() and not info.st_mode & stat.S_ISVTX and info.st_mode & 0o077:
+        path.chmod(0o700)
+    return path

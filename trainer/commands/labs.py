@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from checkers.detect import detect
 from checkers.session import SessionError, ShellSession
 from checkers.targets import Target, TargetError, parse_target
+from trainer.commands.store import open_store
 from trainer.commands.tree import open_curriculum
 from trainer.curriculum.model import Curriculum, Exercise
 from trainer.errors import TargetError as LabTargetError
@@ -97,7 +98,7 @@ def _requirements(exercise: Exercise, session: ShellSession, target: Target) -> 
 
 
 def _store() -> tuple[Store, LabAttempts]:
-    store = Store.open()
+    store = open_store()
     return store, LabAttempts(store)
 
 

@@ -6,22 +6,16 @@ import argparse
 import json
 import sys
 
+from trainer.commands.store import open_store
 from trainer.commands.tree import open_curriculum
 from trainer.study.progress import last_exam_score, objective_progress
-from trainer.study.store import Store, StoreError
 
 
 def run(args: argparse.Namespace) -> int:
     cur = open_curriculum(args.path)
     if isinstance(cur, int):
         return cur
-    try:
-        store = Store.open()
-    except StoreError as exc:
-        print(f"lpic3: error: {exc}", file=sys.stderr)
-        return 1
-    if store.notice:
-        print(f"lpic3: {store.notice}", file=sys.stderr)
+    store = open_store()
     rows = objective_progress(cur, store)
     last = last_exam_score(store)
     store.close()

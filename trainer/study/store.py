@@ -2,26 +2,37 @@
 
 Every answer, every exam (its paper, answers, flags, time left and result), lesson reading
 positions and review cards. WAL mode and one transaction per change mean a crash or ``kill -9``
-loses nothing that was committed. A file that is not a usable database is moved aside (never
-deleted) and a new one started, with a notice saying where the old one went.
+loses nothing that was committed.
+
+Only a file that really is broken (not a database, or failing SQLite's integrity check) is moved
+aside (never deleted) and a new one started, with a notice saying where the old one went. Anything
+else is a ``StoreError`` and the file is left as it is: a file locked by another program (after
+waiting ``LOCK_WAIT`` seconds), one written by a newer lpic3, a read-only file or a full disk. The
+file and its folder are the user's alone (0600, 0700).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from trainer import __version__
 from trainer.errors import StoreError
-from trainer.paths import user_data_dir
+from trainer.paths import private_data_dir, user_data_dir
 from trainer.study.grading import Response
 
 SCHEMA_VERSION = 1
 FILE_NAME = "progress.sqlite3"
+LOCK_WAIT = 10.0  # seconds to wait for another program's lock before saying the file is in use
+# SQLite's primary result codes (the low byte of an extended code) that say the file itself is broken
+_BROKEN_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,39 +122,56 @@ class Store:
         self.db, self.path, self.notice = connection, path, notice
 
     @classmethod
-    def open(cls, path: Path | None = None) -> Store:
+    def open(cls, path: Path | None = None, wait: float = LOCK_WAIT) -> Store:
+        """Open (or create) the progress file; a StoreError says in one line why it cannot be used.
+
+        ``notice`` is set when a broken file was moved aside: whoever opens the store must show it
+        (``trainer.commands.store.open_store`` for commands, a notification in the TUI).
+        """
         path = path or user_data_dir() / FILE_NAME
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return cls(_connect(path), path)
+            private_data_dir(path.parent)
+            _make_private(path)
         except OSError as exc:
             raise StoreError(f"cannot use the progress folder {path.parent}: {exc.strerror or exc}") from None
-        except sqlite3.OperationalError as exc:
-            if "unable to open" in str(exc) or "readonly" in str(exc) or "disk" in str(exc):
-                raise StoreError(f"cannot open the progress file {path}: {exc}") from None
-            return cls._start_over(path, exc)
-        except sqlite3.DatabaseError as exc:
-            return cls._start_over(path, exc)
+        try:
+            return cls(_connect(path, wait), path)
+        except _Broken as exc:
+            return cls._start_over(path, exc, wait)
+        except sqlite3.Error as exc:
+            raise _store_error(path, exc, "open") from None
 
     @classmethod
-    def _start_over(cls, path: Path, exc: Exception) -> Store:
-        """Keep the unusable file beside the new one, under a name that says what happened."""
+    def _start_over(cls, path: Path, exc: _Broken, wait: float) -> Store:
+        """Keep the broken file beside the new one, under a name that says what happened."""
         aside = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
-        path.rename(aside)
-        for suffix in ("-wal", "-shm"):
-            extra = path.with_name(path.name + suffix)
-            if extra.exists():
-                extra.rename(aside.with_name(aside.name + suffix))
-        notice = f"the progress file {path} could not be opened ({exc}); it was moved to {aside}, a new one was started"
-        return cls(_connect(path), path, notice)
+        try:
+            path.rename(aside)
+            for suffix in ("-wal", "-shm"):
+                extra = path.with_name(path.name + suffix)
+                if extra.exists():
+                    extra.rename(aside.with_name(aside.name + suffix))
+            _make_private(path)
+            store = cls(_connect(path, wait), path)
+        except OSError as error:
+            raise StoreError(f"the progress file {path} is broken ({exc}) and cannot be replaced: {error}") from None
+        except sqlite3.Error as error:
+            raise _store_error(path, error, "start") from None
+        store.notice = f"the progress file {path} was broken ({exc}); it was moved to {aside}, a new one was started"
+        return store
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self.db:
-            yield self.db
+        """One committed change. A change that cannot be saved (full disk, read-only file, a lock held
+        too long by another program) is a StoreError naming the file, never a bare sqlite3 error."""
+        try:
+            with self.db:
+                yield self.db
+        except sqlite3.Error as exc:
+            raise _store_error(self.path, exc, "save to") from None
 
     # -- answers ---------------------------------------------------------------------------------
     def record_answer(
@@ -288,10 +316,10 @@ class LabAttempts:
     """Lab attempts: the parameters drawn at start (checks need them later), hints shown, results."""
 
     def __init__(self, store: Store) -> None:
-        self.db = store.db
+        self.store, self.db = store, store.db
 
     def start(self, exercise_id: str, target: str, params: dict[str, str]) -> LabAttempt:
-        with self.db:
+        with self.store._tx():
             cursor = self.db.execute(
                 "INSERT INTO lab_attempts (exercise_id, target, params, started_at) VALUES (?, ?, ?, ?)",
                 (exercise_id, target, json.dumps(params), time.time()),
@@ -315,7 +343,7 @@ class LabAttempts:
         return _attempt(row) if row else None
 
     def record_check(self, attempt_id: int, passed: bool, result: list[dict[str, object]]) -> None:
-        with self.db:
+        with self.store._tx():
             self.db.execute(
                 "UPDATE lab_attempts SET checked_at = ?, passed = ?, result = ? WHERE id = ?",
                 (time.time(), int(passed), json.dumps(result), attempt_id),
@@ -323,9 +351,9 @@ class LabAttempts:
 
     def next_hint(self, attempt_id: int) -> int:
         """Counts one more hint shown; returns how many have been shown now."""
-        with self.db:
+        with self.store._tx():
             self.db.execute("UPDATE lab_attempts SET hints = hints + 1 WHERE id = ?", (attempt_id,))
-        return self.db.execute("SELECT hints FROM lab_attempts WHERE id = ?", (attempt_id,)).fetchone()[0]
+        return int(self.db.execute("SELECT hints FROM lab_attempts WHERE id = ?", (attempt_id,)).fetchone()[0])
 
     def passed_exercises(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT DISTINCT exercise_id FROM lab_attempts WHERE passed = 1")}
@@ -338,25 +366,87 @@ def _attempt(row: tuple) -> LabAttempt:  # type: ignore[type-arg]
     )
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False)
+class _Broken(Exception):
+    """The file is not a database or fails SQLite's integrity check: the one case it is moved aside."""
+
+
+def _make_private(path: Path) -> None:
+    """Create the progress file 0600 (SQLite gives its -wal and -shm files the same mode) and tighten
+    one that an older lpic3 left readable by others."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            try:
+                info = each.stat()
+            except FileNotFoundError:
+                continue
+            if info.st_uid == os.geteuid() and info.st_mode & 0o077 and stat.S_ISREG(info.st_mode):
+                each.chmod(0o600)
+    else:
+        os.close(fd)
+
+
+def _store_error(path: Path, exc: sqlite3.Error, doing: str) -> StoreError:
+    """One line for the user that names the file and what is wrong with it."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return StoreError(f"the progress file {path} is in use by another program; close it and try again")
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) and not os.access(path.parent, os.W_OK):
+        reason = f"its folder {path.parent} is read-only"  # SQLite needs to write its -wal and -shm files there
+    else:
+        reason = {
+            sqlite3.SQLITE_FULL: "the disk is full",
+            sqlite3.SQLITE_READONLY: "the file is read-only",
+            sqlite3.SQLITE_PERM: "permission denied",
+            sqlite3.SQLITE_IOERR: "a disk input/output error",
+        }.get(code, str(exc))
+    return StoreError(f"cannot {doing} the progress file {path}: {reason}")
+
+
+def _connect(path: Path, wait: float) -> sqlite3.Connection:
+    """Open and check the file, waiting up to ``wait`` seconds for another program's lock.
+
+    Raises ``_Broken`` only for a file that is not a database or fails its integrity check, and
+    StoreError for a file written by a newer lpic3; any other sqlite3 error is raised as it is.
+    """
+    db = sqlite3.connect(path, timeout=wait, isolation_level="DEFERRED", check_same_thread=False)
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
-        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise sqlite3.DatabaseError("integrity check failed")
+        problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise _Broken(f"integrity check: {'; '.join(problems)[:200]}")
         with db:
             db.executescript(_SCHEMA)
-            version = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if version is None:
-                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif int(version[0]) > SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(f"made by a newer lpic3 (schema {version[0]})")
+            _check_version(db, path)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _BROKEN_CODES:
+            raise _Broken(str(exc)) from None
+        raise
     except BaseException:
         db.close()
         raise
     return db
+
+
+def _check_version(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse a file from a newer lpic3 (its format is unknown here); record which lpic3 writes this one."""
+    meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('schema', 'lpic3')"))
+    schema = meta.get("schema", str(SCHEMA_VERSION))
+    if not schema.isdigit():
+        raise StoreError(f"the progress file {path} has an unknown format marker {schema[:40]!r}; it was left as it is")
+    if int(schema) > SCHEMA_VERSION:
+        writer = meta.get("lpic3", "an unknown version")
+        raise StoreError(
+            f"the progress file {path} was written by lpic3 {writer} (format {schema}); this lpic3 {__version__}"
+            f" reads format {SCHEMA_VERSION} at most: update lpic3, the file was left as it is"
+        )
+    wanted = {"schema": str(SCHEMA_VERSION), "lpic3": __version__}
+    if meta != wanted:  # written only when it changes: a read-only file of this version still opens
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", wanted.items())
 
 
 def _exam(row: tuple) -> ExamRecord:  # type: ignore[type-arg]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.worker import WorkerFailed
 
 from trainer.curriculum.cache import load_cached
 from trainer.curriculum.model import Curriculum
-from trainer.study.store import Store, StoreError
+from trainer.paths import user_data_dir
+from trainer.study.instance import only_instance
+from trainer.study.store import Store
 from trainer.tui.commands import TrainerCommands
 from trainer.tui.screens.home import HomeScreen
 
@@ -37,6 +39,17 @@ class TrainerApp(App[None]):
         """``seed`` fixes the exam drawn and the practice order (tests, screenshots); None draws anew."""
         super().__init__()
         self.curriculum, self.store, self.seed = curriculum, store, seed
+        self.failure: BaseException | None = None  # what ended the app, if not the learner
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error no screen handled ends the app, as in Textual, but without Textual's traceback on
+        the terminal: ``run_app`` raises it again after the terminal is restored, for ``cli.main`` to
+        report in one line (a StoreError such as a full disk as itself, anything else with a crash
+        note) and a non-zero exit status."""
+        if self.failure is None:
+            self.failure = error.error if isinstance(error, WorkerFailed) else error
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     def get_default_screen(self) -> HomeScreen:
         """Home is the first screen itself (not pushed over an empty one): one screen less to lay out."""
@@ -135,13 +148,18 @@ class TrainerApp(App[None]):
 
 
 def run_app(root: Path | None = None) -> int:
-    try:
+    """Run the trainer until the learner quits (exit status 0).
+
+    Raises StoreError when another window has the data folder open or the progress file cannot be
+    used, and raises again whatever error ended the app: ``cli.main`` turns each into one line.
+    """
+    with only_instance(user_data_dir()):
         store = Store.open()
-    except StoreError as exc:
-        print(f"lpic3: error: {exc}", file=sys.stderr)
-        return 1
-    try:
-        TrainerApp(load_cached(root), store).run()
-    finally:
-        store.close()
+        try:
+            app = TrainerApp(load_cached(root), store)
+            app.run()
+        finally:
+            store.close()
+    if app.failure is not None:
+        raise app.failure
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -32,31 +33,28 @@ def bundled() -> Curriculum:
     return load_curriculum()
 
 
-def named_options(raw_line: str, shown_line: str, item: ExamItem) -> tuple[list[int], list[int]] | None:
-    """The file options ``raw_line`` names by its markers, and those ``shown_line`` names by its letters
-    (each shown letter mapped back through the item's order); None if the lines are not the same line."""
-    template = re.escape(mask_code(raw_line))
-    template = re.sub(r"\\\{([A-H])\\\}", "([A-H])", template)
-    found = re.fullmatch(template, mask_code(shown_line))
-    if found is None:
-        return None
-    meant = sorted(LETTERS.index(m) for m in MARKER.findall(mask_code(raw_line)))
-    shown = sorted(item.order[LETTERS.index(letter)] for letter in found.groups())
-    return meant, shown
+def template(raw_line: str) -> re.Pattern[str]:
+    """Matches the line as shown: the same prose (code blanked out), a letter where each marker was."""
+    return re.compile(re.sub(r"\\\{([A-H])\\\}", "([A-H])", re.escape(mask_code(raw_line))))
 
 
 def check_rendering(item: ExamItem) -> None:
-    """Every line of the explanation is shown once, and each letter in it names the option the file meant."""
+    """Every line of the explanation is shown once, and each letter in it names the option the file meant
+    (mapped back through the item's order: shown letter L is file option ``order[L]``)."""
     raw_lines = item.question.explanation.strip().split("\n")
     shown_lines = explanation_for(item).split("\n")
     assert len(shown_lines) == len(raw_lines), item.question.id
     assert not MARKER.search(mask_code("\n".join(shown_lines))), f"{item.question.id}: a marker was left unresolved"
-    unused = list(range(len(shown_lines)))
-    for raw in raw_lines:
-        for index in unused:
-            pair = named_options(raw, shown_lines[index], item)
-            if pair is not None and pair[0] == pair[1]:
-                unused.remove(index)
+    unused = Counter(shown_lines)
+    for raw in [line for line in raw_lines if not MARKER.search(mask_code(line))]:
+        assert unused[raw] > 0, f"{item.question.id}: {raw!r} is not shown as written"
+        unused[raw] -= 1
+    for raw in [line for line in raw_lines if MARKER.search(mask_code(line))]:
+        meant = sorted(LETTERS.index(m) for m in MARKER.findall(mask_code(raw)))
+        for shown in [line for line, count in unused.items() if count]:
+            found = template(raw).fullmatch(mask_code(shown))
+            if found and sorted(item.order[LETTERS.index(letter)] for letter in found.groups()) == meant:
+                unused[shown] -= 1
                 break
         else:
             raise AssertionError(f"{item.question.id}: no shown line names the options of {raw!r} (order {item.order})")
@@ -72,8 +70,7 @@ def assert_letters_name_the_options(question: Question, shown: str, on_screen: d
         meant = MARKER.findall(mask_code(raw))
         if not meant:
             continue
-        template = re.sub(r"\\\{([A-H])\\\}", "([A-H])", re.escape(mask_code(raw)))
-        found = next(m for m in (re.fullmatch(template, line) for line in shown_lines) if m)
+        found = next(m for m in (template(raw).fullmatch(line) for line in shown_lines) if m)
         assert {on_screen[letter] for letter in found.groups()} == {
             question.options[LETTERS.index(m)].strip() for m in meant
         }, (raw, found.group())

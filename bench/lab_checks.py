@@ -29,7 +29,8 @@ class Recorder:
     """A Shell that remembers every command the probes send through it."""
 
     def __init__(self, session: ShellSession) -> None:
-        self.session, self.commands = session, []
+        self.session = session
+        self.commands: list[str] = []
 
     def run(self, command: str, timeout: float = 10.0, merge: bool = True) -> CommandResult:
         self.commands.append(command)
@@ -41,7 +42,7 @@ class Recorder:
 
 def checks(folder: Path) -> list[tuple[str, dict[str, object]]]:
     image, config = folder / "disk.qcow2", folder / "app.yaml"
-    made = []
+    made: list[tuple[str, dict[str, object]]] = []
     for n in range(6):
         made.append(("file.exists", {"path": str(folder / f"f{n}")}))
     made += [

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def run_lpic3(
 
 
 @pytest.fixture(scope="module")
-def local_shell() -> ShellSession:
+def local_shell() -> Iterator[ShellSession]:
     """One persistent local shell per test module, as a lab run uses."""
     with ShellSession(local_argv(), "local") as session:
         yield session

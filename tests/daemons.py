@@ -80,4 +80,8 @@ def ensure_lxc_net() -> Stop:
     if not Path(script).exists() or _answers(["ip", "link", "show", "lxcbr0"]):
         return _nothing
     subprocess.run([script, "start"], capture_output=True, check=False)
-    return lambda: subprocess.run([script, "stop"], capture_output=True, check=False) and None
+
+    def stop() -> None:
+        subprocess.run([script, "stop"], capture_output=True, check=False)
+
+    return stop

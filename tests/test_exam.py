@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from tests.conftest import run_lpic3
 from tests.study_fixtures import make_curriculum
 from trainer.curriculum.model import Curriculum
-from trainer.study.exam import PoolTooSmall, draw_exam
-from trainer.study.grading import grade
+from trainer.study.exam import ExamItem, PoolTooSmall, draw_exam
+from trainer.study.grading import Response, grade
 from trainer.study.paper import answer_sheet, read_sheet
 from trainer.study.scoring import scaled_estimate, score_exam
 
@@ -59,7 +59,7 @@ def make_curriculum_questions(cur: Curriculum) -> list:
     return load_curriculum(cur.root).questions
 
 
-def right_response(item):  # type: ignore[no-untyped-def]
+def right_response(item: ExamItem) -> Response:
     q = item.question
     return q.accept[0] if q.type == "fill" else q.answer
 

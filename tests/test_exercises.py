@@ -13,6 +13,7 @@ from checkers.session import ShellSession, local_argv
 from tests.conftest import Tree
 from tests.daemons import ensure_dockerd, ensure_libvirtd, ensure_lxc_net
 from trainer.curriculum.loader import load_curriculum
+from trainer.curriculum.model import Exercise
 from trainer.curriculum.problems import Severity
 from trainer.labs.render import choose_params, render
 from trainer.labs.selftest import selftest
@@ -140,7 +141,7 @@ def features(lab_daemons: None) -> dict[str, Feature]:
 
 
 @pytest.mark.parametrize("exercise", BUNDLED, ids=[e.id for e in BUNDLED])
-def test_bundled_lab_contract_on_this_machine(exercise, features: dict[str, Feature]) -> None:  # type: ignore[no-untyped-def]
+def test_bundled_lab_contract_on_this_machine(exercise: Exercise, features: dict[str, Feature]) -> None:
     """The self-test of every bundled lab, on this machine, with two different parameter draws."""
     missing = [f"{name} ({features[name].reason})" for name in exercise.requires if not features[name].available]
     if missing:

@@ -3,6 +3,7 @@ tests/__snapshots__/. After a deliberate change: pytest tests/test_tui_snapshots
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from trainer.tui.app import TrainerApp
 from trainer.tui.screens.exam import ExamScreen
 
 SIZES = [(80, 24), (120, 40)]
+SnapCompare = Callable[..., bool]  # pytest-textual-snapshot's fixture: run the app, compare its screen
 
 
 @pytest.fixture(scope="module")
@@ -28,20 +30,20 @@ def app(synthetic: Curriculum, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_home(snap_compare, app: TrainerApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_home(snap_compare: SnapCompare, app: TrainerApp, size: tuple[int, int]) -> None:
     assert snap_compare(app, terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_practice_feedback(snap_compare, app: TrainerApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_practice_feedback(snap_compare: SnapCompare, app: TrainerApp, size: tuple[int, int]) -> None:
     assert snap_compare(app, terminal_size=size, press=["down", "down", "p", "a", "b", "enter"])
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_mock_exam(snap_compare, app: TrainerApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_mock_exam(snap_compare: SnapCompare, app: TrainerApp, size: tuple[int, int]) -> None:
     assert snap_compare(app, terminal_size=size, press=["e", "n", "n"])
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_help(snap_compare, app: TrainerApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_help(snap_compare: SnapCompare, app: TrainerApp, size: tuple[int, int]) -> None:
     assert snap_compare(app, terminal_size=size, press=["question_mark"])

@@ -117,7 +117,7 @@ def _actions(parent: argparse.ArgumentParser, dest: str, helps: dict[str, str]) 
     }
 
 
-def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_sandbox_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sandbox = sub.add_parser(
         "sandbox",
         help="lpic3's own disposable lab VM: build, up, shell, status, reset, down",
@@ -142,7 +142,7 @@ def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
             action.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def _add_lab_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_lab_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     labs = sub.add_parser("labs", help="list the hands-on labs", description="List the hands-on labs.")
     labs.add_argument("--json", action="store_true", help="print the result as JSON")
     labs.add_argument("--path", help=_PATH_HELP)

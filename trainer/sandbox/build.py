@@ -18,7 +18,7 @@ import shlex
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pexpect
@@ -74,7 +74,7 @@ class Steps:
             errors = [line for line in lines if line.startswith(("E:", "W: Failure", "ERROR"))] or lines[-2:]
             raise BuildError(f"{what} failed: {' | '.join(errors[-2:]) or f'exit {done.returncode}'}")
 
-    def show(self, what: str, argv: list[str | Path]) -> None:
+    def show(self, what: str, argv: Sequence[str | Path]) -> None:
         """Say what a step is for, and (--explain) the command it runs."""
         self.say(what)
         if self.explain:
@@ -248,6 +248,6 @@ def first_boot(steps: Steps, work: Path) -> None:
     except pexpect.TIMEOUT:
         raise BuildError(f"first boot: the new image did not boot and power off within {FIRST_BOOT} s") from None
     except pexpect.EOF:
-        raise BuildError(f"first boot: QEMU stopped: {console.before.strip()[-200:]}") from None
+        raise BuildError(f"first boot: QEMU stopped: {(console.before or '').strip()[-200:]}") from None
     finally:
         console.close(force=True)

@@ -10,16 +10,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import subprocess
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from checkers.privdir import PrivateDirError, runtime_dir
 from checkers.session import ShellSession, local_argv
 from checkers.shell import CLEAN_ENV
 
-_SSH = re.compile(r"^ssh://(?:(?P<user>[A-Za-z0-9._-]+)@)?(?P<host>[A-Za-z0-9.:_-]+?)(?::(?P<port>\d{1,5}))?/?$")
+# What ssh:// may name: never a leading '-' (ssh would read it as an option), no blanks or quotes.
+_USER = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._-]{0,63}")
+_HOST = re.compile(r"(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?")
+_PRINTABLE = re.compile(r"[!-~]+")  # printable ASCII, no blank: urlsplit silently drops tabs and newlines
 
 
 class TargetError(ValueError):
@@ -40,10 +45,10 @@ class Target:
     def disconnect(self) -> None:
         """Close a kept-open SSH connection (ControlPersist) now instead of when it times out."""
         if self.kind == "ssh":
-            at = self.argv.index("-p")
+            at = self.argv.index("--")
             options = [a for a in self.argv[1:at] if a not in ("-T",)]
             subprocess.run(
-                ["/usr/bin/ssh", *options, "-O", "exit", "-p", self.argv[at + 1], self.argv[at + 2]],
+                ["/usr/bin/ssh", *options, "-O", "exit", "--", self.argv[at + 1]],
                 capture_output=True,
                 timeout=15,
                 check=False,
@@ -70,14 +75,48 @@ def parse_target(spec: str) -> Target:
             *local_argv(),
         )
         return Target(spec, "netns", "a namespace sandbox on this machine", argv, sandbox=True)
-    match = _SSH.match(spec)
-    if match:
-        host, port, user = match["host"], match["port"] or "22", match["user"]
-        if not 0 < int(port) < 65536:
-            raise TargetError(f"target {spec}: port {port} is out of range")
+    if spec.startswith("ssh://"):
+        user, host, port = _ssh_parts(spec)
         config = os.environ.get("LPIC3_SSH_CONFIG")
-        return ssh_target(spec, host, int(port), user, f"{user + '@' if user else ''}{host}:{port} (ssh)", config)
-    raise TargetError(f"unknown target {spec!r}: use local, netns or ssh://user@host[:port]")
+        shown = f"[{host}]" if ":" in host else host  # an IPv6 address
+        return ssh_target(spec, host, port, user, f"{user + '@' if user else ''}{shown}:{port} (ssh)", config)
+    raise TargetError(f"unknown target {_shown(spec)}: use local, netns or ssh://user@host[:port]")
+
+
+def _ssh_parts(spec: str) -> tuple[str | None, str, int]:
+    """User, host and port of ``ssh://[user@]host[:port]``, each checked: a value ssh would take
+    for an option (``ssh://-Fevil``), a port outside 1-65535, a password, a path or a query is a
+    TargetError naming the target."""
+    where = f"target {_shown(spec)}"
+    if not _PRINTABLE.fullmatch(spec):
+        raise TargetError(f"{where}: blanks and control characters are not allowed")
+    parts = urlsplit(spec)
+    try:
+        port = parts.port if parts.port is not None else 22
+    except ValueError:
+        raise TargetError(f"{where}: the port must be a number from 1 to 65535") from None
+    if not 0 < port < 65536:
+        raise TargetError(f"{where}: the port must be a number from 1 to 65535")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.password is not None:
+        raise TargetError(f"{where}: write it as ssh://user@host[:port] (no password, path or query)")
+    user, host = parts.username, parts.hostname or ""
+    if user is not None and not _USER.fullmatch(user):
+        raise TargetError(f"{where}: the user name may hold letters, digits, '.', '_' and '-' (not first)")
+    if not host:
+        raise TargetError(f"{where}: no host: ssh://user@host[:port]")
+    if not _HOST.fullmatch(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise TargetError(
+                f"{where}: the host must be a name (letters, digits, '-' but not first, '.') or an IP address"
+            ) from None
+    return user, host, port
+
+
+def _shown(spec: str) -> str:
+    """The target as a message quotes it: at most 60 characters."""
+    return repr(spec[:60]) + ("…" if len(spec) > 60 else "")
 
 
 def ssh_target(
@@ -111,6 +150,7 @@ def ssh_target(
         *(x for option in options for x in ("-o", option)),
         "-p",
         str(port),
+        "--",  # the destination is never read as an option
         f"{user}@{host}" if user else host,
         *env,
         "bash",

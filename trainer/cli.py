@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from trainer import __version__, errors
-from trainer.errors import Lpic3Error
+from trainer.errors import Lpic3Error, UsageError
 
 _COMMANDS = {
     "lint": "trainer.commands.lint",
@@ -79,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw a 60-question mock exam (Markdown by default)",
         description="Draw a mock exam like the real one: one question per weight point.",
     )
-    new.add_argument("--seed", type=int, help="the exam's number: the same seed gives the same exam")
+    new.add_argument("--seed", type=_seed, help="the exam's number: the same seed gives the same exam")
     form = new.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="print the exam as JSON")
     form.add_argument("--markdown", action="store_true", help="print the exam as Markdown (the default)")
@@ -174,7 +175,7 @@ def _add_lab_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         if name in ("start", "reset", "solve", "selftest"):
             action.add_argument("--yes", action="store_true", help="allow changes to a target that is not a sandbox")
         if name in ("start", "selftest"):
-            action.add_argument("--seed", type=int, help="fix the lab's random parameters")
+            action.add_argument("--seed", type=_seed, help="fix the lab's random parameters")
         if name == "reset":
             action.add_argument(
                 "--machine", action="store_true", help="reset the whole sandbox VM instead (a clean machine)"
@@ -193,6 +194,37 @@ def _add_lab_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     doctor.add_argument("--path", help=_PATH_HELP)
 
 
+def _seed(text: str) -> int:
+    """A seed: a whole number short enough to print on a paper (argparse would quote all of a
+    5,000-digit one, and Python refuses to read more than 4,300 digits)."""
+    digits = text.strip().removeprefix("-").removeprefix("+")
+    if not digits.isdigit() or len(digits) > 18:
+        raise argparse.ArgumentTypeError("must be a whole number of at most 18 digits")
+    return int(text)
+
+
+_PATH_MAX, _NAME_MAX = 4096, 255  # Linux: a whole path, one of its names (bytes)
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    """Paths named on the command line. An empty one is a mistake (it would silently mean the
+    bundled tree or write nothing), and one longer than Linux allows is refused here, in one line
+    that does not repeat it, instead of failing somewhere deeper."""
+    labels = {"path": "PATH" if args.command in ("lint", "stats") else "--path", "answers": "ANSWERS.yaml"}
+    for name, label in (*labels.items(), ("sheet", "--sheet")):
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if not value.strip():
+            raise UsageError(f"{label}: the path is empty")
+        raw = os.fsencode(value)
+        if len(raw) >= _PATH_MAX or any(len(part) > _NAME_MAX for part in raw.split(b"/")):
+            raise UsageError(
+                f"{label}: the path is too long ({len(value):,} characters; Linux allows {_PATH_MAX - 1:,}, "
+                f"and {_NAME_MAX} bytes per name)"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command. The one place errors become output: an ``Lpic3Error`` (or a target or
     session error from ``checkers``) is one line on stderr and its exit status; any other exception
@@ -202,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
+        _check_paths(args)
         if args.command is None:
             from trainer.tui.app import run_app  # Textual is imported only here
 

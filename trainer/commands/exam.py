@@ -6,10 +6,12 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from trainer.commands.tree import CONTENT_ERROR, USAGE_ERROR, open_curriculum
-from trainer.curriculum.problems import ContentError
+from trainer.commands.tree import open_curriculum
+from trainer.errors import Lpic3Error, UsageError
 from trainer.study.exam import PoolTooSmall, draw_exam
 from trainer.study.paper import answer_sheet, read_sheet, to_json, to_markdown
 from trainer.study.scoring import ESTIMATE_NOTE, score_exam
@@ -17,35 +19,23 @@ from trainer.study.scoring import ESTIMATE_NOTE, score_exam
 
 def run(args: argparse.Namespace) -> int:
     cur = open_curriculum(args.path)
-    if isinstance(cur, int):
-        return cur
     if args.exam_command == "new":
         seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
-        try:
+        with _full_exam("cannot draw a full exam"):
             paper = draw_exam(cur, seed)
-        except PoolTooSmall as exc:
-            print(f"lpic3: cannot draw a full exam: {exc}", file=sys.stderr)
-            return CONTENT_ERROR
-        if args.sheet:
+        if args.sheet is not None:
             try:
                 Path(args.sheet).write_text(answer_sheet(paper), encoding="utf-8")
             except OSError as exc:
-                print(f"lpic3: error: cannot write the answer sheet {args.sheet}: {exc.strerror}", file=sys.stderr)
-                return USAGE_ERROR
+                raise UsageError(f"cannot write the answer sheet {args.sheet}: {exc.strerror or exc}") from None
         if args.json:
             json.dump(to_json(paper, args.with_key), sys.stdout, indent=2)
             print()
         else:
             print(to_markdown(paper, args.with_key, f"LPIC-3 {cur.exam.code}"))
         return 0
-    try:
+    with _full_exam("cannot rebuild the exam"):
         sheet = read_sheet(Path(args.answers), cur)
-    except ContentError as exc:
-        print(exc.problem.format(), file=sys.stderr)
-        return CONTENT_ERROR
-    except PoolTooSmall as exc:
-        print(f"lpic3: cannot rebuild the exam: {exc}", file=sys.stderr)
-        return CONTENT_ERROR
     result = score_exam(cur, sheet.paper, sheet.responses)
     if args.json:
         json.dump(
@@ -73,3 +63,12 @@ def run(args: argparse.Namespace) -> int:
     if wrong:
         print(f"  wrong or blank: {', '.join(wrong)}")
     return 0
+
+
+@contextmanager
+def _full_exam(what: str) -> Iterator[None]:
+    """A curriculum too small for a full exam is one line saying what could not be done."""
+    try:
+        yield
+    except PoolTooSmall as exc:
+        raise Lpic3Error(f"{what}: {exc.message}") from None

@@ -6,18 +6,20 @@ import argparse
 import json
 import sys
 
-from trainer.commands.tree import open_curriculum
+from trainer.commands.tree import load_tree
 from trainer.curriculum.balance import balance_problems
 from trainer.curriculum.coverage import coverage, coverage_problems
 from trainer.curriculum.problems import Severity
+from trainer.curriculum.quoting import excerpt, printable
+from trainer.errors import UsageError
 
 
 def run(args: argparse.Namespace) -> int:
-    cur = open_curriculum(args.path)
-    if isinstance(cur, int):
-        return cur
+    cur = load_tree(args.path)
+    if args.objective is not None and args.objective not in cur.objectives:
+        raise UsageError(f"--objective: no objective {excerpt(args.objective)} (known: {', '.join(cur.objectives)})")
     problems = cur.problems + coverage_problems(cur, coverage(cur)) + balance_problems(cur)
-    if args.objective:
+    if args.objective is not None:
         problems = [p for p in problems if p.objective in (None, args.objective)]
     counts = {s: sum(p.severity is s for p in problems) for s in Severity}
     failed = counts[Severity.ERROR] > 0 or (args.strict and counts[Severity.WARNING] > 0)
@@ -47,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     )
     print(
         f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings{notes}: "
-        f"{len(cur.lessons)} lessons, {len(cur.questions)} questions, {len(cur.exercises)} exercises in {cur.root}",
+        f"{len(cur.lessons)} lessons, {len(cur.questions)} questions, {len(cur.exercises)} exercises in "
+        + printable(str(cur.root)),
         file=sys.stderr,
     )
     return 1 if failed else 0

@@ -13,8 +13,6 @@ from trainer.study.progress import last_exam_score, objective_progress
 
 def run(args: argparse.Namespace) -> int:
     cur = open_curriculum(args.path)
-    if isinstance(cur, int):
-        return cur
     store = open_store()
     rows = objective_progress(cur, store)
     last = last_exam_score(store)

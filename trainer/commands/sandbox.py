@@ -7,9 +7,10 @@ import json
 import os
 import sys
 
-from trainer.sandbox.build import BuildError, build
+from trainer.errors import SandboxError
+from trainer.sandbox.build import build
 from trainer.sandbox.files import HOSTNAME, SandboxFiles
-from trainer.sandbox.vm import SandboxError, destroy, down, reset, status, up
+from trainer.sandbox.vm import destroy, down, reset, status, up
 
 
 def _say(text: str) -> None:
@@ -17,40 +18,50 @@ def _say(text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """One action; its SandboxError (BuildError ...) reaches ``cli.main``. A file of the sandbox's
+    that cannot be read or written (a data folder that is a file, or read-only) is a SandboxError
+    naming it, not a crash."""
     files = SandboxFiles.default()
-    action = args.sandbox_command
     try:
-        if action == "build":
-            seconds = build(files, _say, args.explain, args.mirror)
-            print(f"image built in {seconds:.0f} s")
-        elif action == "up":
-            up(files, _say, args.explain)
-        elif action == "reset":
-            reset(files, _say, args.explain)
-        elif action == "down":
-            down(files, _say)
-        elif action == "destroy":
-            destroy(files, _say)
-        elif action == "status":
-            info = status(files)
-            if args.json:
-                json.dump(info, sys.stdout, indent=2)
-                print()
-            else:
-                print(
-                    f"image: {'built' if info['built'] else 'not built'} ({info['image']}"
-                    + (f", {info['image_mib']} MiB)" if info["image_mib"] else ")")
-                    + ("" if info["up_to_date"] or not info["built"] else "; out of date: `lpic3 sandbox build`")
-                )
-                print(
-                    f"VM: {'running, pid ' + str(info['pid']) if info['running'] else 'not running'}"
-                    + (f", SSH on 127.0.0.1:{info['ssh_port']}, -accel {info['accel']}" if info["running"] else "")
-                )
-        elif action == "shell":
-            if not status(files)["running"]:
-                raise SandboxError("the sandbox is not running: `lpic3 sandbox up`")
-            os.execvp("ssh", ["ssh", "-F", str(files.ssh_config), HOSTNAME])
-    except (BuildError, SandboxError) as exc:
-        print(f"lpic3: sandbox: {exc}", file=sys.stderr)
-        return 1
+        _act(files, args)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise SandboxError(f"cannot use the sandbox's files ({where}{exc.strerror or exc})") from None
     return 0
+
+
+def _act(files: SandboxFiles, args: argparse.Namespace) -> None:
+    action = args.sandbox_command
+    if action == "build":
+        seconds = build(files, _say, args.explain, args.mirror)
+        print(f"image built in {seconds:.0f} s")
+    elif action == "up":
+        up(files, _say, args.explain)
+    elif action == "reset":
+        reset(files, _say, args.explain)
+    elif action == "down":
+        down(files, _say)
+    elif action == "destroy":
+        destroy(files, _say)
+    elif action == "status":
+        info = status(files)
+        if args.json:
+            json.dump(info, sys.stdout, indent=2)
+            print()
+        else:
+            print(
+                f"image: {'built' if info['built'] else 'not built'} ({info['image']}"
+                + (f", {info['image_mib']} MiB)" if info["image_mib"] else ")")
+                + ("" if info["up_to_date"] or not info["built"] else "; out of date: `lpic3 sandbox build`")
+            )
+            print(
+                f"VM: {'running, pid ' + str(info['pid']) if info['running'] else 'not running'}"
+                + (f", SSH on 127.0.0.1:{info['ssh_port']}, -accel {info['accel']}" if info["running"] else "")
+            )
+    elif action == "shell":
+        if not status(files)["running"]:
+            raise SandboxError("the sandbox is not running: `lpic3 sandbox up`")
+        try:
+            os.execvp("ssh", ["ssh", "-F", str(files.ssh_config), HOSTNAME])
+        except FileNotFoundError:
+            raise SandboxError("ssh is not installed (apt-get install openssh-client)") from None

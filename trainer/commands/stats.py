@@ -13,8 +13,6 @@ from trainer.curriculum.targets import lesson_word_target, question_target
 
 def run(args: argparse.Namespace) -> int:
     cur = open_curriculum(args.path)
-    if isinstance(cur, int):
-        return cur
     stats = coverage(cur)
     if args.json:
         rows = []

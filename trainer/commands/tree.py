@@ -1,25 +1,32 @@
-"""Opening the content tree a command was pointed at, with usage and content errors as one line."""
+"""Opening the content tree a command was pointed at. Problems are raised, never printed here:
+``cli.main`` shows them in one line."""
 
 from __future__ import annotations
 
-import sys
+import dataclasses
+import shlex
 from pathlib import Path
 
-from trainer.curriculum.loader import NotACurriculum, find_root, load_curriculum
+from trainer.curriculum.loader import find_root, load_curriculum
 from trainer.curriculum.model import Curriculum
-from trainer.curriculum.problems import ContentError
-
-USAGE_ERROR, CONTENT_ERROR = 2, 1
+from trainer.curriculum.problems import ContentError, Severity
 
 
-def open_curriculum(path: str | None) -> Curriculum | int:
-    """The curriculum at ``path`` (the bundled one if None), or the exit status after a one-line error."""
-    try:
-        root = find_root(Path(path)) if path else None
-        return load_curriculum(root)
-    except NotACurriculum as exc:
-        print(f"lpic3: error: {exc}", file=sys.stderr)
-        return USAGE_ERROR
-    except ContentError as exc:
-        print(exc.problem.format(), file=sys.stderr)
-        return CONTENT_ERROR
+def load_tree(path: str | None) -> Curriculum:
+    """The curriculum at ``path`` (the bundled one if None) with every problem found in it, for
+    ``lint`` to report. NotACurriculum when ``path`` is no content tree, ContentError when its
+    objectives file is broken (nothing else can be checked without it)."""
+    return load_curriculum(find_root(Path(path)) if path is not None else None)
+
+
+def open_curriculum(path: str | None) -> Curriculum:
+    """The curriculum for a command that uses it (an exam, progress, labs). A tree with errors is
+    refused with the first one (``file:line``) and how many more: a command never works on a
+    silently smaller curriculum. Warnings (terms not covered yet) are ``lint``'s business."""
+    cur = load_tree(path)
+    errors = [p for p in cur.problems if p.severity is Severity.ERROR]
+    if errors:
+        lint = "lpic3 lint" + (f" {shlex.quote(path)}" if path is not None else "")
+        more = f" ({len(errors) - 1} more: `{lint}` lists them)" if len(errors) > 1 else f" (`{lint}` checks a tree)"
+        raise ContentError(dataclasses.replace(errors[0], message=errors[0].message + more))
+    return cur

@@ -16,10 +16,14 @@ from trainer.curriculum.fields import Fields
 from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_terms
 from trainer.curriculum.model import Check, Exercise, Location, Objective, Param, WrongAnswer
 from trainer.curriculum.problems import Problem, Severity
+from trainer.curriculum.quoting import excerpt
 from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
 
 # {{name}}: a parameter. Go templates such as docker's {{.State.Running}} do not match.
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
+# What a parameter's value may hold: it is pasted into shell text and regular expressions, so no
+# blanks, quotes, globs, $, ;, |, &, backslashes or brackets.
+PARAM_VALUE = re.compile(r"[A-Za-z0-9._:/@%+=,-]+")
 # {{workdir}}: the attempt's own private working folder, given by the runner to every lab.
 WORKDIR = "workdir"
 _REQUIRED = (
@@ -60,7 +64,8 @@ def load_exercise(
     hints = f.strings("hints")
     checks = _checks(f)
     # Every check id written in the file, valid or not: a broken check is reported once, at itself.
-    written = {c.get("id") for c in data.get("checks") or [] if isinstance(c, dict)}
+    items = data.get("checks")
+    written = {c.get("id") for c in items if isinstance(c, dict)} if isinstance(items, list) else set()
     wrong = _wrong_answers(f, {cid for cid in written if isinstance(cid, str)})
     _check_placeholders(f, {p.name for p in params} | {WORKDIR})
     if not f.ok:
@@ -89,7 +94,7 @@ def _requires(f: Fields) -> tuple[str, ...]:
     names = f.strings("requires") or ()
     for name in names:
         if name not in FEATURES:
-            f.problem("requires", f"unknown feature {name!r} (known: {', '.join(FEATURES)})")
+            f.problem("requires", f"unknown feature {excerpt(name)} (known: {', '.join(FEATURES)})")
     return names
 
 
@@ -99,7 +104,7 @@ def _params(f: Fields) -> tuple[Param, ...]:
     for name, spec in (data or {}).items():
         line = data.line_of(name)
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_]\w*", name):
-            f.problem("params", f"parameter name {name!r} must be a word (letters, digits, '_')", line=line)
+            f.problem("params", f"parameter name {excerpt(name)} must be a word (letters, digits, '_')", line=line)
             continue
         if name == WORKDIR:
             f.problem("params", f"parameter name {name!r} is taken: every lab has {{{{{WORKDIR}}}}}", line=line)
@@ -111,7 +116,9 @@ def _params(f: Fields) -> tuple[Param, ...]:
             and spec["choices"]
             and all(isinstance(c, str | int) and not isinstance(c, bool) for c in spec["choices"])
         ):
-            params.append(Param(name, choices=tuple(str(c) for c in spec["choices"])))
+            choices = _choices(f, name, spec["choices"])
+            if choices:
+                params.append(Param(name, choices=choices))
         elif (
             isinstance(spec, dict)
             and set(spec) == {"range"}
@@ -128,6 +135,22 @@ def _params(f: Fields) -> tuple[Param, ...]:
     return tuple(params)
 
 
+def _choices(f: Fields, name: str, items: LineList) -> tuple[str, ...]:
+    """The values of a ``choices`` parameter as text; each one that could break the shell text
+    or the regular expression it is pasted into is a problem at its line."""
+    values = tuple(excerpt(c) if isinstance(c, int) and c.bit_length() > 64 else str(c) for c in items)
+    good = True
+    for index, value in enumerate(values):
+        if not PARAM_VALUE.fullmatch(value):
+            f.problem(
+                "params",
+                f"parameter {name!r}: choice {excerpt(value)} may hold only letters, digits and . _ : / @ % + = , -",
+                line=items.line_of(index),
+            )
+            good = False
+    return values if good else ()
+
+
 def _checks(f: Fields) -> tuple[Check, ...]:
     items = f.get("checks", list)
     if items is not None and not items:
@@ -138,7 +161,9 @@ def _checks(f: Fields) -> tuple[Check, ...]:
         if not isinstance(item, LineMap):
             f.problem("checks", f"check {index + 1} must be a mapping", line=line)
             continue
-        c = Fields(item, f.path, f"{f.what} check {item.get('id', index + 1)}", f.problems, f.objective)
+        label = item.get("id")
+        shown = label if isinstance(label, str) else index + 1
+        c = Fields(item, f.path, f"{f.what} check {shown}", f.problems, f.objective)
         c.check_keys(("id", "probe", "hint"), ("args", "wait"))
         cid, probe, hint = c.text("id"), c.text("probe"), c.text("hint")
         args = c.get("args", dict, {})
@@ -148,7 +173,7 @@ def _checks(f: Fields) -> tuple[Check, ...]:
             for message in argument_problems(probe, dict(args)):
                 c.problem(at, message)
         if cid is not None and any(existing.id == cid for existing in checks):
-            c.problem("id", f"check id {cid!r} is used twice")
+            c.problem("id", f"check id {excerpt(cid)} is used twice")
         if not c.ok:
             f.ok = False
             continue
@@ -165,12 +190,14 @@ def _wrong_answers(f: Fields, check_ids: set[str]) -> tuple[WrongAnswer, ...]:
         if not isinstance(item, LineMap):
             f.problem("wrong_answers", f"wrong answer {index + 1} must be a mapping", line=items.line_of(index))
             continue
-        w = Fields(item, f.path, f"{f.what} wrong answer {item.get('name', index + 1)!r}", f.problems, f.objective)
+        label = item.get("name")
+        shown = excerpt(label) if isinstance(label, str) else index + 1
+        w = Fields(item, f.path, f"{f.what} wrong answer {shown}", f.problems, f.objective)
         w.check_keys(("name", "script", "fails"))
         name, script, fails = w.text("name"), w.text("script"), w.strings("fails", allow_empty=False)
         for cid in fails or ():
             if check_ids and cid not in check_ids:
-                w.problem("fails", f"names check {cid!r}, which this exercise does not have")
+                w.problem("fails", f"names check {excerpt(cid)}, which this exercise does not have")
         if not w.ok:
             f.ok = False
             continue

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.curriculum.problems import Problem, Severity
+from trainer.curriculum.quoting import CONTROL, excerpt, shorten
 from trainer.curriculum.yamlfile import LineList, LineMap
 
 _TYPE_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list", dict: "a mapping"}
@@ -22,7 +23,8 @@ class Fields:
     def __init__(
         self, data: LineMap, path: Path, what: str, problems: list[Problem], objective: str | None = None
     ) -> None:
-        self.data, self.path, self.what, self.problems, self.objective = data, path, what, problems, objective
+        self.data, self.path, self.problems, self.objective = data, path, problems, objective
+        self.what = shorten(what, 80)
         self.ok = True
 
     def problem(self, key: Any, message: str, severity: Severity = Severity.ERROR, line: int | None = None) -> None:
@@ -37,7 +39,7 @@ class Fields:
         allowed = set(required) | set(optional)
         for key in self.data:
             if key not in allowed:
-                self.problem(key, f"unknown field {key!r} (allowed: {', '.join(sorted(allowed))})")
+                self.problem(key, f"unknown field {excerpt(key)} (allowed: {', '.join(sorted(allowed))})")
         for key in required:
             if key not in self.data:
                 self.problem(None, f"missing field {key!r}", line=self.data.line)
@@ -53,17 +55,32 @@ class Fields:
         return value
 
     def text(self, key: str, default: str | None = None) -> str | None:
-        """A non-empty string field."""
+        """A non-empty string field without control characters (newline and tab are text)."""
         value = self.get(key, str, default)
         if isinstance(value, str) and key in self.data and not value.strip():
             self.problem(key, f"{key!r} is empty")
             return None
+        if isinstance(value, str) and not self.plain(key, value, repr(key)):
+            return None
         return value
+
+    def plain(self, key: str, value: str, what: str, line: int | None = None) -> bool:
+        """Whether ``value`` is free of control characters; one that holds one (an escape sequence
+        would repaint the learner's terminal) is a problem naming the first."""
+        found = CONTROL.search(value)
+        if found:
+            self.problem(
+                key,
+                f"{what} holds the control character {found.group()!r} at character {found.start() + 1} "
+                "(only newline and tab are allowed)",
+                line=line,
+            )
+        return found is None
 
     def number(self, key: str, low: int, high: int) -> int | None:
         value = self.get(key, int)
         if value is not None and not low <= value <= high:
-            self.problem(key, f"{key!r} must be from {low} to {high}, not {value}")
+            self.problem(key, f"{key!r} must be from {low} to {high}, not {excerpt(value)}")
             return None
         return value
 
@@ -81,14 +98,16 @@ class Fields:
             return None
         good = True
         for index, item in enumerate(value):
+            line = value.line_of(index) if isinstance(value, LineList) else None
             if not isinstance(item, str) or not item.strip():
-                line = value.line_of(index) if isinstance(value, LineList) else None
                 hint = " (quote it)" if isinstance(item, bool | int | float) else ""
                 self.problem(
                     key,
                     f"item {index + 1} of {key!r} must be a non-empty string, not {_describe(item)}{hint}",
                     line=line,
                 )
+                good = False
+            elif not self.plain(key, item, f"item {index + 1} of {key!r}", line):
                 good = False
         return tuple(value) if good else None
 
@@ -106,9 +125,10 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, int | float):
-        return f"the number {value}"
+        shown = excerpt(value)
+        return shown if shown.startswith("a number") else f"the number {shown}"
     if isinstance(value, str):
-        return f"the string {value[:40]!r}"
+        return f"the string {excerpt(value)}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

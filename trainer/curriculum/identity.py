@@ -6,6 +6,7 @@ import re
 
 from trainer.curriculum.fields import Fields
 from trainer.curriculum.model import Objective
+from trainer.curriculum.quoting import excerpt
 from trainer.curriculum.terms import term_index
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -18,9 +19,9 @@ def item_objective(f: Fields, folder: str, objectives: dict[str, Objective]) -> 
         return None
     objective = objectives.get(oid)
     if objective is None:
-        f.problem("objective", f"objective {oid!r} is not one of the {len(objectives)}: {', '.join(objectives)}")
+        f.problem("objective", f"objective {excerpt(oid)} is not one of the {len(objectives)}: {', '.join(objectives)}")
     elif oid != folder:
-        f.problem("objective", f"objective {oid!r} does not match its folder {folder!r}")
+        f.problem("objective", f"objective {excerpt(oid)} does not match its folder {folder!r}")
     return objective
 
 
@@ -36,7 +37,7 @@ def resolve_terms(f: Fields, objective: Objective | None) -> tuple[str, ...]:
     for name in names:
         official = index.get(name.casefold())
         if official is None:
-            f.problem("terms", f"{name!r} is not a term of {objective.id} (see content/objectives.yaml)")
+            f.problem("terms", f"{excerpt(name)} is not a term of {objective.id} (see content/objectives.yaml)")
         elif official not in resolved:
             resolved.append(official)
     return tuple(resolved)

@@ -8,6 +8,7 @@ from pathlib import Path
 from trainer.curriculum.fields import Fields
 from trainer.curriculum.model import Heading, Lesson, Location
 from trainer.curriculum.problems import Problem, Severity
+from trainer.curriculum.quoting import CONTROL, excerpt
 from trainer.curriculum.yamlfile import LineMap, load_yaml, read_text
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -18,6 +19,20 @@ _WORD = re.compile(r"[A-Za-z0-9][\w'’./-]*")
 def load_lesson(path: Path, folder_objective: str, problems: list[Problem]) -> Lesson | None:
     """Parse ``path``; report problems with its front matter at their lines and return None on error."""
     text = read_text(path)
+    normal = text.replace("\r\n", "\n")
+    control = CONTROL.search(normal)
+    if control:
+        line = normal.count("\n", 0, control.start()) + 1
+        problems.append(
+            Problem(
+                path,
+                line,
+                Severity.ERROR,
+                f"holds the control character {control.group()!r} (only newline and tab are allowed)",
+                folder_objective,
+            )
+        )
+        return None
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         problems.append(
@@ -47,7 +62,7 @@ def load_lesson(path: Path, folder_objective: str, problems: list[Problem]) -> L
     f.check_keys(("objective", "title"))
     objective, title = f.objective_id(), f.text("title")
     if objective is not None and objective != folder_objective:
-        f.problem("objective", f"objective {objective!r} does not match its folder {folder_objective!r}")
+        f.problem("objective", f"objective {excerpt(objective)} does not match its folder {folder_objective!r}")
     body_lines = lines[end + 1 :]
     headings, prose = _scan(body_lines, first_line=end + 2)
     if not f.ok:

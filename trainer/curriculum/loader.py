@@ -7,6 +7,8 @@ the TUI still works when one question is broken.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from trainer.curriculum.exercises import load_exercise
@@ -15,6 +17,7 @@ from trainer.curriculum.model import Curriculum, Objective
 from trainer.curriculum.objectives import load_objectives
 from trainer.curriculum.problems import ContentError, Problem, Severity
 from trainer.curriculum.questions import load_questions
+from trainer.curriculum.quoting import excerpt
 from trainer.errors import UsageError
 from trainer.paths import bundled_root
 
@@ -25,15 +28,32 @@ class NotACurriculum(UsageError):
     """The path given is not a content tree at all (a usage error, not a content error)."""
 
 
+def _mode(path: Path) -> int:
+    """The file type bits of ``path`` (following symlinks), 0 when it cannot be looked at: unlike
+    ``Path.is_dir``, a folder that cannot be searched or a name too long is not an exception."""
+    try:
+        return stat.S_IFMT(path.stat().st_mode)
+    except (OSError, ValueError):
+        return 0
+
+
 def find_root(path: Path) -> Path:
     """The tree root for ``path``: a folder holding ``content/`` and/or ``exercises/``, or one of those."""
-    if not path.exists():
-        raise NotACurriculum(f"{path}: no such directory")
-    if not path.is_dir():
+    try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            os.listdir(path)  # a folder that cannot be read says so here, not as "no content/ here"
+    except FileNotFoundError:
+        raise NotACurriculum(f"{path}: no such directory") from None
+    except PermissionError:
+        raise NotACurriculum(f"{path}: cannot be read: permission denied") from None
+    except OSError as exc:
+        raise NotACurriculum(f"{path}: cannot be used: {exc.strerror or exc}") from None
+    if not stat.S_ISDIR(mode):
         raise NotACurriculum(f"{path}: not a directory (give the folder that holds content/ and exercises/)")
-    if (path / "content").is_dir() or (path / "exercises").is_dir():
+    if stat.S_IFDIR in (_mode(path / "content"), _mode(path / "exercises")):
         return path
-    if path.name in ("content", "exercises") or (path / OBJECTIVES_FILE).is_file():
+    if path.name in ("content", "exercises") or _mode(path / OBJECTIVES_FILE):
         return path.parent
     raise NotACurriculum(f"{path}: no content/ or exercises/ folder here")
 
@@ -42,21 +62,22 @@ def load_curriculum(root: Path | None = None) -> Curriculum:
     """Load the tree at ``root`` (default: the bundled curriculum); a broken objectives file is fatal."""
     root = (root or bundled_root()).resolve()
     objectives_path = root / "content" / OBJECTIVES_FILE
-    if not objectives_path.is_file():
+    if not os.path.lexists(objectives_path):  # one that exists but cannot be read is an error, not skipped
         objectives_path = bundled_root() / "content" / OBJECTIVES_FILE
-    exam, topics, objectives = load_objectives(objectives_path)
-    cur = Curriculum(root, exam, topics, objectives)
-    for folder, objective in _objective_folders(root / "content", objectives, cur.problems):
+    spec = load_objectives(objectives_path)
+    cur = Curriculum(root, spec.exam, spec.topics, spec.objectives)
+    for folder, objective in _objective_folders(root / "content", spec.objectives, cur.problems):
         _load_objective_folder(cur, folder, objective)
-    for folder, objective in _objective_folders(root / "exercises", objectives, cur.problems):
+    for folder, objective in _objective_folders(root / "exercises", spec.objectives, cur.problems):
         for path in _listing(folder, cur.problems, objective.id):
-            if path.suffix == ".yaml" and path.is_file():
+            if path.suffix == ".yaml" and _mode(path) != stat.S_IFDIR:  # a FIFO or device: read_text says so
                 _guard(cur, lambda p=path, o=objective: _add_exercise(cur, p, o))
             elif not path.name.startswith("."):
                 cur.problems.append(
                     Problem(path, 0, Severity.WARNING, "not an exercise (expected NAME.yaml)", objective.id)
                 )
     _report_duplicates(cur)
+    _report_short_pools(cur, objectives_path, spec.weight_lines)
     return cur
 
 
@@ -104,10 +125,12 @@ def _objective_folders(
     base: Path, objectives: dict[str, Objective], problems: list[Problem]
 ) -> list[tuple[Path, Objective]]:
     folders = []
-    for path in _listing(base, problems, None) if base.is_dir() else []:
-        if path.name.startswith(".") or (path.is_file() and (path.name == OBJECTIVES_FILE or path.suffix == ".md")):
+    for path in _listing(base, problems, None) if _mode(base) == stat.S_IFDIR else []:
+        if path.name.startswith(".") or (
+            _mode(path) == stat.S_IFREG and (path.name == OBJECTIVES_FILE or path.suffix == ".md")
+        ):
             continue
-        if not path.is_dir():
+        if _mode(path) != stat.S_IFDIR:
             problems.append(Problem(path, 0, Severity.WARNING, "unexpected file (expected objective folders)"))
         elif path.name not in objectives:
             problems.append(
@@ -147,8 +170,28 @@ def _report_duplicates(cur: Curriculum) -> None:
                         item.source.path,
                         item.source.line,
                         Severity.ERROR,
-                        f"duplicate {kind} id {item.id!r} (first at {earlier.source})",  # type: ignore[attr-defined]
+                        f"duplicate {kind} id {excerpt(item.id)} (first at {earlier.source})",  # type: ignore[attr-defined]
                         item.objective,
                     )
                 )
         items[:] = keep
+
+
+def _report_short_pools(cur: Curriculum, objectives_path: Path, weight_lines: dict[str, int]) -> None:
+    """A mock exam draws ``weight`` questions of each objective: a weight the bank cannot fill makes
+    ``exam new`` fail. A warning at the weight (``lint --strict`` fails on it), not an error: a
+    tree with only some question banks, or only labs, is still of use."""
+    for oid, objective in cur.objectives.items():
+        count = len(cur.questions_for(oid))
+        if count < objective.weight:
+            cur.problems.append(
+                Problem(
+                    objectives_path,
+                    weight_lines.get(oid, 0),
+                    Severity.WARNING,
+                    f"objective {oid} has weight {objective.weight} but {count} valid question"
+                    f"{'s' if count != 1 else ''}: `lpic3 exam new` draws one per weight point and "
+                    "cannot draw a full exam",
+                    oid,
+                )
+            )

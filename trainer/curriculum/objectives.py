@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from trainer.curriculum.fields import Fields
 from trainer.curriculum.model import Exam, Objective, Term, Topic
@@ -10,7 +11,17 @@ from trainer.curriculum.problems import ContentError, Problem, Severity
 from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
 
 
-def load_objectives(path: Path) -> tuple[Exam, tuple[Topic, ...], dict[str, Objective]]:
+class ObjectivesFile(NamedTuple):
+    """What ``objectives.yaml`` defines, and the line of each objective's weight (a weight the
+    question bank cannot fill is reported there)."""
+
+    exam: Exam
+    topics: tuple[Topic, ...]
+    objectives: dict[str, Objective]
+    weight_lines: dict[str, int]
+
+
+def load_objectives(path: Path) -> ObjectivesFile:
     """Read the objectives file. Everything else is checked against it, so any problem is fatal."""
     problems: list[Problem] = []
     data = load_yaml(path)
@@ -21,6 +32,7 @@ def load_objectives(path: Path) -> tuple[Exam, tuple[Topic, ...], dict[str, Obje
     exam = _exam(data.get("exam"), path, problems)
     topic_titles = _topic_titles(data.get("topics"), path, problems)
     objectives: dict[str, Objective] = {}
+    weight_lines: dict[str, int] = {}
     items = data.get("objectives")
     if isinstance(items, LineList):
         for index, item in enumerate(items):
@@ -32,6 +44,7 @@ def load_objectives(path: Path) -> tuple[Exam, tuple[Topic, ...], dict[str, Obje
                     Problem(path, items.line_of(index), Severity.ERROR, f"objective {objective.id} is defined twice")
                 )
             objectives[objective.id] = objective
+            weight_lines[objective.id] = item.line_of("weight")
     elif "objectives" in data:
         top.problem("objectives", "'objectives' must be a list")
     errors = [p for p in problems if p.severity is Severity.ERROR]
@@ -41,7 +54,7 @@ def load_objectives(path: Path) -> tuple[Exam, tuple[Topic, ...], dict[str, Obje
         Topic(tid, title, tuple(o.id for o in objectives.values() if o.topic == tid))
         for tid, title in topic_titles.items()
     )
-    return exam, topics, objectives
+    return ObjectivesFile(exam, topics, objectives, weight_lines)
 
 
 def _exam(data: object, path: Path, problems: list[Problem]) -> Exam | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from trainer.curriculum.quoting import printable
 from trainer.errors import Lpic3Error
 
 
@@ -37,10 +38,12 @@ class Problem:
         return self.path
 
     def format(self, root: Path | None = None) -> str:
-        """``file:line: severity: message``, with the path relative to ``root`` when possible."""
+        """``file:line: severity: message``, with the path relative to ``root`` when possible, and
+        control characters (from a file name or a quoted value) shown as escapes: one line, no
+        terminal tricks."""
         shown = self.shown_path(root)
         where = f"{shown}:{self.line}" if self.line else str(shown)
-        return f"{where}: {self.severity.value}: {self.message}"
+        return printable(f"{where}: {self.severity.value}: {self.message}")
 
     def to_json(self, root: Path | None = None) -> dict[str, object]:
         return {

@@ -9,6 +9,7 @@ from trainer.curriculum.fields import Fields
 from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_terms
 from trainer.curriculum.model import FillMatch, Location, Objective, Question
 from trainer.curriculum.problems import Problem, Severity
+from trainer.curriculum.quoting import excerpt
 from trainer.curriculum.references import bare_references, markers
 from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
 
@@ -70,10 +71,10 @@ def _question(
     else:
         f.check_keys(_COMMON, ("options", "answer", "accept", "match"))
         if "type" in item:
-            f.problem("type", f"type must be single, multi or fill, not {qtype!r}")
+            f.problem("type", f"type must be single, multi or fill, not {excerpt(qtype)}")
     qid = f.text("id")
     if qid is not None and not ID_PATTERN.match(qid):
-        f.problem("id", f"id {qid!r} may hold only lower-case letters, digits, '.', '-' and '_'")
+        f.problem("id", f"id {excerpt(qid)} may hold only lower-case letters, digits, '.', '-' and '_'")
     objective = item_objective(f, folder, objectives)
     terms = resolve_terms(f, objective)
     difficulty = f.number("difficulty", 1, 3)
@@ -122,10 +123,10 @@ def _options(f: Fields) -> tuple[str, ...]:
     for option in options:
         key = " ".join(option.split())  # exact: -a and -A are different options
         if key in seen:
-            f.problem("options", f"option {option.strip()!r} appears twice")
+            f.problem("options", f"option {excerpt(option.strip())} appears twice")
         seen.add(key)
         if _CATCH_ALL.search(option):
-            f.problem("options", f"avoid catch-all options like {option.strip()!r}", Severity.WARNING)
+            f.problem("options", f"avoid catch-all options like {excerpt(option.strip())}", Severity.WARNING)
     return options
 
 
@@ -135,7 +136,7 @@ def _answer(f: Fields, qtype: str, options: tuple[str, ...], stem: str | None) -
         return ()
     letters = [raw] if qtype == "single" else raw
     if qtype == "single" and not isinstance(raw, str):
-        f.problem("answer", f"a single-answer 'answer' is one letter (A is the first option), not {raw!r}")
+        f.problem("answer", f"a single-answer 'answer' is one letter (A is the first option), not {excerpt(raw)}")
         return ()
     if qtype == "multi" and not isinstance(raw, list):
         f.problem("answer", "a multi-answer 'answer' is a list of letters, e.g. [A, C]")
@@ -144,7 +145,7 @@ def _answer(f: Fields, qtype: str, options: tuple[str, ...], stem: str | None) -
     last = LETTERS[max(len(options), 1) - 1]
     for letter in letters:
         if not isinstance(letter, str) or len(letter.strip()) != 1 or letter.strip().upper() not in LETTERS:
-            f.problem("answer", f"answer {letter!r} is not a letter A-{last}")
+            f.problem("answer", f"answer {excerpt(letter)} is not a letter A-{last}")
             continue
         index = LETTERS.index(letter.strip().upper())
         if options and index >= len(options):
@@ -203,7 +204,8 @@ def _match(f: Fields) -> FillMatch:
             line = raw.line_of(index) if isinstance(raw, LineList) else None
             m.problem("equivalent", "each 'equivalent' group is a list of two or more spellings", line=line)
             continue
-        groups.append(tuple(group))
+        if all(m.plain("equivalent", s, "an 'equivalent' spelling", raw.line_of(index)) for s in group):
+            groups.append(tuple(group))
     result = FillMatch(m.flag("ignore_case"), m.flag("command"), m.flag("unordered_options"), tuple(groups))
     if not m.ok:
         f.ok = False

@@ -12,12 +12,14 @@ from pathlib import Path
 from trainer.curriculum.model import Curriculum
 from trainer.curriculum.problems import ContentError, Problem, Severity
 from trainer.curriculum.questions import LETTERS, choose_count
+from trainer.curriculum.quoting import excerpt
 from trainer.curriculum.yamlfile import LineMap, load_yaml
 from trainer.study.exam import ExamPaper, draw_exam
 from trainer.study.explain import explanation_for
 from trainer.study.grading import Response
 
 _NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+MAX_SEED = 10**18  # a seed is printed on the paper: a number, not a wall of digits
 
 
 def letters(indices: tuple[int, ...]) -> str:
@@ -101,8 +103,12 @@ class Sheet:
 
 
 def read_sheet(path: Path, cur: Curriculum) -> Sheet:
-    """The paper the sheet belongs to and its answers as file-order responses; ContentError otherwise."""
-    data = load_yaml(path)
+    """The paper the sheet belongs to and its answers as file-order responses; ContentError otherwise.
+
+    Sheets come from students: aliases are refused outright (a "billion laughs" sheet is one line,
+    not gigabytes) and messages quote at most a few dozen characters of what was written.
+    """
+    data = load_yaml(path, aliases=False)
 
     def fail(line: int, message: str) -> ContentError:
         return ContentError(Problem(path, line, Severity.ERROR, message))
@@ -110,7 +116,7 @@ def read_sheet(path: Path, cur: Curriculum) -> Sheet:
     if not isinstance(data, LineMap) or not {"seed", "answers"} <= set(data):
         raise fail(1, "not an lpic3 answer sheet (needs 'seed' and 'answers'; make one with `lpic3 exam new --sheet`)")
     seed = data["seed"]
-    if not isinstance(seed, int) or isinstance(seed, bool):
+    if not isinstance(seed, int) or isinstance(seed, bool) or abs(seed) >= MAX_SEED:
         raise fail(data.line_of("seed"), "'seed' must be the exam's number")
     paper = draw_exam(cur, seed)
     if data.get("fingerprint") not in (None, paper.fingerprint):
@@ -129,23 +135,31 @@ def read_sheet(path: Path, cur: Curriculum) -> Sheet:
     for number, value in answers.items():
         line = answers.line_of(number)
         if not isinstance(number, int) or not 1 <= number <= len(paper.items):
-            raise fail(line, f"{number!r} is not a question number (1-{len(paper.items)})")
+            raise fail(line, f"{excerpt(number)} is not a question number (1-{len(paper.items)})")
         item = paper.items[number - 1]
         if value is None or value == "":
             continue
         if item.question.type == "fill":
-            if not isinstance(value, str | int | float) or isinstance(value, bool):
+            if isinstance(value, bool) or not isinstance(value, str | int | float) or _huge(value):
                 raise fail(line, f"question {number} wants typed text (quote it)")
             responses[number - 1] = str(value)
             continue
-        picked = value if isinstance(value, list) else str(value).replace(",", " ").split()
+        if not isinstance(value, str | list):
+            raise fail(line, f"question {number} wants letters, not {excerpt(value)}")
+        picked = value if isinstance(value, list) else value.replace(",", " ").split()
         displayed = []
         for letter in picked:
-            text = str(letter).strip().upper()
+            text = letter.strip().upper() if isinstance(letter, str) else ""
             if len(text) != 1 or text not in LETTERS[: len(item.order)]:
                 raise fail(
-                    line, f"question {number}: {letter!r} is not one of {letters(tuple(range(len(item.order))))}"
+                    line,
+                    f"question {number}: {excerpt(letter)} is not one of {letters(tuple(range(len(item.order))))}",
                 )
             displayed.append(LETTERS.index(text))
         responses[number - 1] = item.to_file_indices(tuple(displayed))
     return Sheet(paper, responses)
+
+
+def _huge(value: str | int | float) -> bool:
+    """A number too long to be a typed answer (and too long for ``str`` past 4,300 digits)."""
+    return isinstance(value, int) and value.bit_length() > 200

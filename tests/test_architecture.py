@@ -127,3 +127,20 @@ def test_the_cli_imports_the_tui_only_inside_a_function() -> None:
     assert not set(at_module_level) & set(tui_imports)
     ignored = contract("forbidden", "Headless")["ignore_imports"]
     assert ignored == [f"trainer.cli -> {node.module}" for node in tui_imports]
+
+
+def test_the_design_notes_describe_the_layers_the_contract_checks() -> None:
+    """docs/design.md's layer table (top layer first) names the packages of the layers contract, in its order."""
+    rows = [line for line in (REPO / "docs" / "design.md").read_text().splitlines() if line.startswith("| `")]
+    described = [
+        re.sub(r"(\.py|/)$", "", name).replace("/", ".")
+        for row in rows
+        for name in re.findall(r"`([^`]+)`", row.split(" | ")[0])
+    ]
+    level = {
+        name.strip().strip("()"): index
+        for index, layer in enumerate(contract("layers", "Layers")["layers"])
+        for name in layer.replace("|", ":").split(":")
+    }
+    assert sorted(described) == sorted(level)
+    assert [level[name] for name in described] == sorted(level[name] for name in described)

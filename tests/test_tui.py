@@ -343,11 +343,19 @@ async def test_exam_review_names_the_letters_of_the_paper(store: Store) -> None:
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, WrongAnswersScreen)
-        review = app.screen.query_one(Markdown).source
-    sections = review.split("## Question ")[1:]
-    assert len(sections) == len(questions)
+        sections = []
+        for number in range(1, len(questions) + 1):  # one wrong answer per page, n for the next
+            assert f"wrong answer {number} of {len(questions)}" in str(app.screen.query_one("#wrong-position").render())
+            sections.append(app.screen.query_one("#wrong-answer", Markdown).source)
+            await pilot.press("n")
+            await pilot.pause()
+        assert app.screen.query_one("#wrong-answer", Markdown).source == sections[-1]  # n stops at the last
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.screen.query_one("#wrong-answer", Markdown).source == sections[-2]
     checked = 0
-    for item, section in zip(paper.items, sections, strict=True):
+    for number, (item, section) in enumerate(zip(paper.items, sections, strict=True), 1):
+        assert section.startswith(f"## Question {number} ({item.question.objective})")
         on_screen = dict(re.findall(r"^- ([A-H])\. (.*)$", section, re.MULTILINE))
         assert len(on_screen) == len(item.question.options)
         checked += assert_letters_name_the_options(item.question, section.split("Right answer:", 1)[1], on_screen)

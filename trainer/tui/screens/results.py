@@ -56,34 +56,63 @@ class ResultScreen(Screen[None]):
 
 
 class WrongAnswersScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+    """The wrong answers one at a time: each with the options as they were on the paper, both answers
+    and the explanation in the paper's letters. One question per page keeps it quick (a whole exam
+    in one Markdown took most of a minute to lay out on a busy machine)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n,right", "step(1)", "Next"),
+        Binding("p,left", "step(-1)", "Previous"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
 
     def __init__(self, paper: ExamPaper, responses: list[Response | None], result: ExamResult) -> None:
         super().__init__()
         self.paper, self.responses, self.result = paper, responses, result
+        self.wrong = [number for number, ok in enumerate(result.correct) if not ok]  # paper positions
+        self.at = 0  # which of ``wrong`` is shown
 
     def compose(self) -> ComposeResult:
         yield Header()
-        parts = []
-        for number, (item, response, ok) in enumerate(
-            zip(self.paper.items, self.responses, self.result.correct, strict=True), 1
-        ):
-            if ok:
-                continue
-            q = item.question
-            if q.type == "fill":
-                yours = f"`{response}`" if response else "(blank)"
-                right = " or ".join(f"`{a}`" for a in q.accept)
-            else:
-                shown = [item.order.index(i) for i in response] if isinstance(response, tuple) else []
-                yours = ", ".join(LETTERS[p] for p in sorted(shown)) or "(blank)"
-                right = ", ".join(LETTERS[p] for p in item.displayed_answer())
-                options = "\n".join(f"- {LETTERS[p]}. {q.options[i].strip()}" for p, i in enumerate(item.order))
-                yours = f"{yours}\n\n{options}\n"
-            parts.append(
-                f"## Question {number} ({q.objective})\n\n{q.stem.strip()}\n\nYour answer: {yours}\n\n"
-                f"Right answer: {right}\n\n{explanation_for(item)}\n"
-            )
-        with VerticalScroll():
-            yield Markdown("\n".join(parts) or "No wrong answers. Well done.")
+        yield Static(self._position(), id="wrong-position")
+        with VerticalScroll(id="wrong-scroll"):
+            yield Markdown(self._page(), id="wrong-answer")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"wrong answers of mock exam {self.paper.seed}"
+
+    def action_step(self, step: int) -> None:
+        at = min(max(self.at + step, 0), len(self.wrong) - 1)
+        if at == self.at or not self.wrong:
+            return
+        self.at = at
+        self.query_one("#wrong-position", Static).update(self._position())
+        self.query_one("#wrong-answer", Markdown).update(self._page())
+        self.query_one("#wrong-scroll", VerticalScroll).scroll_home(animate=False)
+
+    def _position(self) -> str:
+        if not self.wrong:
+            return ""
+        return f"wrong answer {self.at + 1} of {len(self.wrong)} · n next · p previous"
+
+    def _page(self) -> str:
+        """The question at ``self.at`` as Markdown."""
+        if not self.wrong:
+            return "No wrong answers. Well done."
+        position = self.wrong[self.at]
+        item, response = self.paper.items[position], self.responses[position]
+        q = item.question
+        if q.type == "fill":
+            yours = f"`{response}`" if response else "(blank)"
+            right = " or ".join(f"`{a}`" for a in q.accept)
+        else:
+            shown = [item.order.index(i) for i in response] if isinstance(response, tuple) else []
+            yours = ", ".join(LETTERS[p] for p in sorted(shown)) or "(blank)"
+            right = ", ".join(LETTERS[p] for p in item.displayed_answer())
+            options = "\n".join(f"- {LETTERS[p]}. {q.options[i].strip()}" for p, i in enumerate(item.order))
+            yours = f"{yours}\n\n{options}\n"
+        return (
+            f"## Question {position + 1} ({q.objective})\n\n{q.stem.strip()}\n\nYour answer: {yours}\n\n"
+            f"Right answer: {right}\n\n{explanation_for(item)}\n"
+        )

@@ -156,12 +156,13 @@ def test_a_labs_reset_can_reset_the_whole_machine(sandbox: SandboxFiles, home: P
     assert started.returncode == 0, started.stderr
     with sandbox_target(sandbox).session() as shell:
         assert shell.run("touch /root/lpic3-dirty && ls /root").output.split() == ["lpic3-dirty"]
+        assert shell.run("ls -A /var/lib/lpic3/labs | wc -l").output.strip() == "1"  # the attempt's folder
     done = lpic3(home, "lab", "reset", lab, "--machine")
     assert done.returncode == 0, done.stderr
     assert "clean machine again" in done.stdout
     with sandbox_target(sandbox).session() as shell:
         assert shell.run("ls -A /root | grep -c lpic3-dirty").output.strip() == "0"
-        assert shell.run("test -e /var/tmp/lpic3/uts-pid").status != 0
+        assert shell.run("ls -A /var/lib/lpic3/labs 2>/dev/null | wc -l").output.strip() == "0"
     refused = lpic3(home, "lab", "reset", lab, "--machine", "--target", "local")
     assert refused.returncode == 2 and "resets lpic3's sandbox VM" in refused.stderr
 
@@ -215,6 +216,127 @@ def test_down_stops_qemu(sandbox: SandboxFiles) -> None:
     # Gone, or a zombie where PID 1 does not reap orphans (as on the CI machine): not running either way.
     assert running_pid(sandbox) is None and (not stat.exists() or stat.read_text().split()[2] == "Z")
     assert not status(sandbox)["running"]
+
+
+# -- waits and stops without the image: a stand-in QEMU (a real `sleep` whose command line names the
+# sandbox's pid file, as QEMU's does) and a real SSH port that never finishes the handshake.
+
+
+def stand_in_qemu(
+    files: SandboxFiles, ignore_term: bool = False, pidfile: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """A real process that running_pid takes for this sandbox's QEMU (or for the QEMU of ``pidfile``)."""
+    files.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    name = f"qemu-system-x86_64 -pidfile {pidfile or files.pidfile}"
+    trap = "trap '' TERM; " if ignore_term else ""
+    process = subprocess.Popen(["bash", "-c", f'{trap}exec -a "{name}" sleep 600'])
+    for _ in range(50):  # until bash has become `sleep`
+        if b"qemu-system" in Path(f"/proc/{process.pid}/cmdline").read_bytes():
+            break
+        time.sleep(0.05)
+    files.pidfile.write_text(f"{process.pid}\n")
+    files.save_state({"port": 22, "accel": "tcg"})
+    return process
+
+
+def gone(process: subprocess.Popen[bytes]) -> bool:
+    """Exited (a zombie until reaped counts): it runs nothing any more."""
+    stat = Path(f"/proc/{process.pid}/stat")
+    return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+@pytest.fixture
+def silent_ssh_port() -> Iterator[int]:
+    """A port whose server sends an SSH banner and then never answers: the client waits in the key
+    exchange, as it does when a loaded guest's sshd is too slow to finish it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2p1 lpic3-silent\r\n")
+            held.append(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_an_ssh_probe_that_gets_no_answer_is_retried_then_a_sandbox_error(tmp_path: Path, silent_ssh_port: int) -> None:
+    """Fault 10: the probe that hung used to escape as subprocess.TimeoutExpired (a traceback)."""
+    files = SandboxFiles(tmp_path / "sandbox")
+    qemu = stand_in_qemu(files)
+    try:
+        vm._write_ssh_config(files, silent_ssh_port)
+        start = time.monotonic()
+        with pytest.raises(SandboxError, match=r"SSH did not answer within 6 s \(last try: no answer in \d+ s\)"):
+            vm._wait_ssh(files, vm.Deadline(6), "tcg")
+        assert time.monotonic() - start < 6 + 3  # bounded by the deadline, not by one probe's own budget
+    finally:
+        qemu.kill()
+        qemu.wait()
+
+
+def test_budgets_grow_with_tcg_and_load() -> None:
+    assert vm.budget(10, "tcg") == pytest.approx(vm.TCG_SLOWDOWN * vm.budget(10, "kvm"), rel=0.2)
+    assert 10 <= vm.budget(10, "kvm") <= 10 * vm.MAX_LOAD_FACTOR
+
+
+def test_down_waits_until_qemu_has_exited(tmp_path: Path) -> None:
+    files = SandboxFiles(tmp_path / "sandbox")
+    qemu = stand_in_qemu(files)
+    lines: list[str] = []
+    down(files, lines.append)
+    assert gone(qemu), "down returned while QEMU still ran"
+    assert lines and "exited" in lines[0] and "after SIGTERM" in lines[0], lines
+    assert not files.pidfile.exists() and not files.state_file.exists()
+    qemu.wait()
+
+
+def test_down_kills_a_qemu_that_ignores_sigterm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault 10: `down` said "stopped" and deleted the pid file while QEMU still ran."""
+    monkeypatch.setattr(vm, "STOP_SECONDS", 0.5)
+    files = SandboxFiles(tmp_path / "sandbox")
+    qemu = stand_in_qemu(files, ignore_term=True)
+    lines: list[str] = []
+    try:
+        down(files, lines.append)
+        assert gone(qemu), "down returned while QEMU still ran"
+        assert lines and "did not exit" in lines[0] and "killed" in lines[0], lines
+        assert not files.pidfile.exists() and not files.state_file.exists()
+    finally:
+        qemu.kill()
+        qemu.wait()
+
+
+def test_down_never_signals_a_pid_that_is_not_this_sandboxs_qemu(tmp_path: Path) -> None:
+    """The pid file names a PID now used by another QEMU (another sandbox's): it is left alone."""
+    files = SandboxFiles(tmp_path / "sandbox")
+    other = stand_in_qemu(files, pidfile=tmp_path / "other" / "qemu.pid")
+    lines: list[str] = []
+    try:
+        assert running_pid(files) is None
+        down(files, lines.append)
+        assert lines == ["the sandbox is not running"]
+        time.sleep(0.2)
+        assert not gone(other), "down signalled a process that was not its QEMU"
+        assert not files.pidfile.exists()  # what a QEMU that is gone left behind is forgotten
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_a_mirror_that_does_not_answer_leaves_no_half_build(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from checkers.privdir import PrivateDirError, private_dir
+from trainer.errors import SandboxError
 from trainer.paths import user_data_dir
 
 HOSTNAME = "lpic3-sandbox"
@@ -18,6 +20,14 @@ class SandboxFiles:
     @classmethod
     def default(cls) -> SandboxFiles:
         return cls(user_data_dir() / "sandbox")
+
+    def check_private(self) -> None:
+        """The folder must be private (checkers.privdir): it holds the key that logs in to the VM
+        as root and the serial console's socket, a root shell for whoever can connect to it."""
+        try:
+            private_dir(self.root)
+        except PrivateDirError as exc:
+            raise SandboxError(exc.args[0]) from None
 
     @property
     def image(self) -> Path:

@@ -3,12 +3,19 @@
 Ready means both: a root shell answers on the serial console (driven with pexpect through the
 console's UNIX socket) and SSH answers on a forwarded localhost port with lpic3's own key. KVM
 is used only where a timed guest boot has proved it works (checkers.kvm); TCG otherwise.
+
+Every wait is bounded by a budget proportional to what it waits for: the time the step takes
+under KVM on an idle machine, times the slowdown of TCG, times the machine's load (the load
+average per core). Probes are retried within it, and running out of it is a ``SandboxError``
+that says what did not answer in how long, never a traceback and never an endless wait.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import select
 import shutil
 import signal
 import socket
@@ -26,21 +33,43 @@ from trainer.errors import SandboxError
 from trainer.sandbox import recipe
 from trainer.sandbox.files import HOSTNAME, SandboxFiles, mounts_under
 
-READY_TIMEOUT = 180.0
+# Seconds each step takes at most under KVM on an idle machine; budget() scales them.
+READY_SECONDS = 45.0  # boot to a shell on the console and SSH (about 4 s measured with KVM, 14 s with TCG)
+SSH_PROBE_SECONDS = 10.0  # one `ssh ... true` once sshd listens
+CONSOLE_ANSWER_SECONDS = 5.0  # the console shell echoes a command
+START_SECONDS = 15.0  # qemu-system-x86_64 -daemonize returns (no guest code runs before it does)
+IMG_SECONDS = 15.0  # qemu-img create of the overlay
+STOP_SECONDS = 10.0  # QEMU exits after SIGTERM (it flushes the overlay), and again after SIGKILL
+TCG_SLOWDOWN = 4.0  # a guest under TCG runs about four times slower than under KVM
+MAX_LOAD_FACTOR = 4.0  # a machine busier than this is not waited for any longer
 PORT_ATTEMPTS = 3
 Progress = Callable[[str], None]
 
 
+def load_factor() -> float:
+    """How much slower than idle this machine runs now: the one-minute load average per core,
+    between 1 (idle) and ``MAX_LOAD_FACTOR``."""
+    per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return min(max(1.0, per_core), MAX_LOAD_FACTOR)
+
+
+def budget(kvm_seconds: float, accel: str = "kvm") -> float:
+    """A wait's bound: ``kvm_seconds`` (idle, KVM) scaled for TCG and for the current load."""
+    return kvm_seconds * (1.0 if accel == "kvm" else TCG_SLOWDOWN) * load_factor()
+
+
 def running_pid(files: SandboxFiles) -> int | None:
-    """The QEMU process of the sandbox, if it is alive (and is QEMU, not a reused PID)."""
+    """The QEMU process of this sandbox, if it is alive. A PID is taken for it only while its
+    command line is QEMU's and names this sandbox's pid file: a PID reused by another process
+    (another QEMU included) is never taken for it, so never signalled. A zombie (exited, not yet
+    reaped) has an empty command line: not running."""
     try:
         pid = int(files.pidfile.read_text().strip())
         with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            if b"qemu-system" in cmdline.read():
-                return pid
+            argv = cmdline.read()
     except (OSError, ValueError):
-        pass
-    return None
+        return None
+    return pid if b"qemu-system" in argv and os.fsencode(files.pidfile) in argv else None
 
 
 def free_port() -> int:
@@ -90,9 +119,10 @@ def up(
     say: Progress,
     explain: bool = False,
     accel: str | None = None,
-    ready_timeout: float = READY_TIMEOUT,
+    ready_timeout: float | None = None,
 ) -> float:
-    """Boot the sandbox (if it is not running) and wait until it is ready; returns the boot seconds.
+    """Boot the sandbox (if it is not running) and wait until it is ready, at most ``ready_timeout``
+    seconds (default: ``READY_SECONDS`` scaled by ``budget``); returns the boot seconds.
 
     Whatever goes wrong on the way (QEMU refuses to start, stops, or the machine is not ready in
     time), QEMU is stopped again and the state files are removed: no half-started sandbox stays.
@@ -104,24 +134,54 @@ def up(
         raise SandboxError("no sandbox image yet: run `lpic3 sandbox build` first")
     if not shutil.which("qemu-system-x86_64"):
         raise SandboxError("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)")
+    files.check_private()
     _forget_run(files)  # left behind by a QEMU that was killed
     if not files.overlay.exists():
         command = ["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(files.image), "-F", "qcow2", str(files.overlay)]
         say("a throw-away overlay on the base image" + (f"\n  $ {' '.join(command)}" if explain else ""))
-        subprocess.run(command, check=True, capture_output=True)
+        _run(command, budget(IMG_SECONDS), "qemu-img create (the overlay)")
     accel = accel or choose_accel()
-    start = time.monotonic()
+    deadline = Deadline(ready_timeout or budget(READY_SECONDS, accel))
+    say(f"waiting up to {deadline.seconds:.0f} s for it to be ready (-accel {accel}, load {os.getloadavg()[0]:.1f})")
     port = _start_qemu(files, accel, say, explain)
     try:
-        _wait_console(files, start, ready_timeout)
-        say(f"serial console answers after {time.monotonic() - start:.1f} s")
-        _wait_ssh(files, start, ready_timeout)
-    except SandboxError:
-        down(files, lambda _: None)
+        _wait_console(files, deadline, accel)
+        say(f"serial console answers after {deadline.spent():.1f} s")
+        _wait_ssh(files, deadline, accel)
+    except SandboxError as exc:
+        try:
+            down(files, lambda _: None)
+        except SandboxError as stuck:
+            raise SandboxError(f"{exc.message}; then {stuck.message}") from None
         raise
-    seconds = time.monotonic() - start
+    seconds = deadline.spent()
     say(f"ready: SSH answers on 127.0.0.1:{port} after {seconds:.1f} s")
     return seconds
+
+
+class Deadline:
+    """One budget shared by the steps of a wait: each step gets what is left of it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.start = seconds, time.monotonic()
+
+    def spent(self) -> float:
+        return time.monotonic() - self.start
+
+    def left(self) -> float:
+        return max(0.0, self.seconds - self.spent())
+
+
+def _run(command: list[str], seconds: float, what: str) -> subprocess.CompletedProcess[str]:
+    """A command that must succeed within ``seconds``; otherwise a SandboxError saying which."""
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds, check=False)
+    except subprocess.TimeoutExpired:
+        raise SandboxError(f"{what} did not finish within {seconds:.0f} s (is the machine very busy?)") from None
+    if done.returncode != 0:
+        error = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        raise SandboxError(f"{what} failed: {error[0]}")
+    return done
 
 
 def _start_qemu(files: SandboxFiles, accel: str, say: Progress, explain: bool) -> int:
@@ -132,7 +192,12 @@ def _start_qemu(files: SandboxFiles, accel: str, say: Progress, explain: bool) -
         command = qemu_command(files, accel, port)
         say(f"booting with -accel {accel}" + (f"\n  $ {' '.join(command)}" if explain else ""))
         files.serial.unlink(missing_ok=True)
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        seconds = budget(START_SECONDS)
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=seconds, check=False)
+        except subprocess.TimeoutExpired:
+            down(files, lambda _: None)  # a QEMU that daemonized late is stopped, not left behind
+            raise SandboxError(f"QEMU did not start within {seconds:.0f} s (is the machine very busy?)") from None
         if done.returncode == 0:
             files.save_state({"port": port, "accel": accel, "started": time.time()})
             _write_ssh_config(files, port)
@@ -156,47 +221,60 @@ def _write_ssh_config(files: SandboxFiles, port: int) -> None:
     )
 
 
-def _wait_console(files: SandboxFiles, start: float, timeout: float) -> None:
-    """A root shell on the serial console (autologin) runs a command and prints its answer."""
-    deadline = start + timeout
+def _wait_console(files: SandboxFiles, deadline: Deadline, accel: str) -> None:
+    """A root shell on the serial console (autologin) runs a command and prints its answer. Each
+    prompt and answer is waited for at most what is left of the deadline."""
     while not files.serial.exists():
-        if time.monotonic() > deadline:
-            raise SandboxError("the serial console never appeared")
+        if not deadline.left():
+            raise SandboxError(f"the serial console never appeared within {deadline.seconds:.0f} s")
         _still_running(files)
         time.sleep(0.1)
     token = secrets.token_hex(4)
+    answer = budget(CONSOLE_ANSWER_SECONDS, accel)
     console = pexpect.spawn(
-        "socat", ["-", f"UNIX-CONNECT:{files.serial}"], encoding="utf-8", codec_errors="replace", timeout=5
+        "socat", ["-", f"UNIX-CONNECT:{files.serial}"], encoding="utf-8", codec_errors="replace", timeout=answer
     )
     try:
-        while time.monotonic() < deadline:
+        while deadline.left():
             console.send("\r")
-            if console.expect([f"root@{HOSTNAME}", pexpect.TIMEOUT, pexpect.EOF], timeout=3) == 0:
+            prompt = min(answer, deadline.left())
+            if console.expect([f"root@{HOSTNAME}", pexpect.TIMEOUT, pexpect.EOF], timeout=prompt) == 0:
                 console.sendline(f"echo lpic3-{token}-$((6*7))")
-                if console.expect([f"lpic3-{token}-42", pexpect.TIMEOUT], timeout=10) == 0:
+                echoed = min(answer, deadline.left())
+                if console.expect([f"lpic3-{token}-42", pexpect.TIMEOUT, pexpect.EOF], timeout=echoed) == 0:
                     return
             _still_running(files)
             if not console.isalive():
                 raise SandboxError("the serial console closed before a shell answered")
-        raise SandboxError(f"the sandbox was not ready in time: no shell on the serial console after {timeout:.0f} s")
+        raise SandboxError(
+            f"the sandbox was not ready in time: no shell on the serial console after {deadline.seconds:.0f} s"
+        )
     finally:
         console.close(force=True)
 
 
-def _wait_ssh(files: SandboxFiles, start: float, timeout: float) -> None:
-    deadline = start + timeout
-    while time.monotonic() < deadline:
+def _wait_ssh(files: SandboxFiles, deadline: Deadline, accel: str) -> None:
+    """``ssh ... true`` succeeds. A probe that gets no answer (sshd not listening yet, or the guest
+    too slow to finish the handshake) is cut at its own budget and tried again while the deadline
+    lasts; what the last one said is in the error."""
+    seen = "no attempt"
+    while deadline.left():
         _still_running(files)
-        probe = subprocess.run(
-            ["ssh", "-F", str(files.ssh_config), "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", HOSTNAME, "true"],
-            capture_output=True,
-            timeout=20,
-            check=False,
-        )
-        if probe.returncode == 0:
+        seconds = min(budget(SSH_PROBE_SECONDS, accel), deadline.left())
+        connect = max(1, int(seconds))
+        probe = ["ssh", "-F", str(files.ssh_config), "-o", "BatchMode=yes", "-o", f"ConnectTimeout={connect}"]
+        try:
+            done = subprocess.run([*probe, HOSTNAME, "true"], capture_output=True, text=True, timeout=seconds)
+        except subprocess.TimeoutExpired:
+            seen = f"no answer in {seconds:.0f} s"
+            continue
+        if done.returncode == 0:
             return
-        time.sleep(0.5)
-    raise SandboxError(f"the sandbox was not ready in time: SSH did not answer within {timeout:.0f} s")
+        seen = (done.stderr.strip().splitlines() or [f"ssh exited {done.returncode}"])[-1]
+        time.sleep(min(0.5, deadline.left()))
+    raise SandboxError(
+        f"the sandbox was not ready in time: SSH did not answer within {deadline.seconds:.0f} s (last try: {seen})"
+    )
 
 
 def _still_running(files: SandboxFiles) -> None:
@@ -205,18 +283,51 @@ def _still_running(files: SandboxFiles) -> None:
 
 
 def down(files: SandboxFiles, say: Progress) -> None:
+    """Stop the sandbox's QEMU and wait until it is gone; only then forget its pid file and state.
+    A QEMU that will not exit keeps them (and says so): the next ``down`` can try again."""
     pid = running_pid(files)
     if pid is None:
         say("the sandbox is not running")
     else:
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            if running_pid(files) is None:
-                break
-            time.sleep(0.1)
-        say("the sandbox is stopped")
-    sandbox_target(files).disconnect()
+        say(_stop(files, pid))
+    with contextlib.suppress(subprocess.TimeoutExpired):  # the kept-open SSH connection dies with the VM anyway
+        sandbox_target(files).disconnect()
     _forget_run(files)
+
+
+def _stop(files: SandboxFiles, pid: int) -> str:
+    """SIGTERM (QEMU flushes the overlay and exits), then SIGKILL if it has not exited within its
+    budget. Signals go through a pidfd opened on the process that was checked to be this
+    sandbox's QEMU, so a PID reused in between can never be hit."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return "the sandbox is stopped (QEMU had already exited)"
+    try:
+        if running_pid(files) != pid:  # the PID was reused just before the pidfd was opened
+            return "the sandbox is stopped (QEMU had already exited)"
+        start, seconds = time.monotonic(), budget(STOP_SECONDS)
+        with contextlib.suppress(ProcessLookupError):  # exited since: the poll below sees it
+            signal.pidfd_send_signal(pidfd, signal.SIGTERM)
+        if _exits_within(pidfd, seconds):
+            return f"the sandbox is stopped (QEMU, pid {pid}, exited {time.monotonic() - start:.1f} s after SIGTERM)"
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        if _exits_within(pidfd, seconds):
+            return f"the sandbox is stopped (QEMU, pid {pid}, did not exit within {seconds:.0f} s of SIGTERM: killed)"
+        raise SandboxError(
+            f"QEMU (pid {pid}) is still running {time.monotonic() - start:.0f} s after SIGTERM and SIGKILL "
+            f"(stuck in the kernel?); {files.pidfile} is kept: try `lpic3 sandbox down` again"
+        )
+    finally:
+        os.close(pidfd)
+
+
+def _exits_within(pidfd: int, seconds: float) -> bool:
+    """Whether the process behind ``pidfd`` exits (a zombie counts: it runs nothing) within ``seconds``."""
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    return bool(poller.poll(int(seconds * 1000)))
 
 
 def reset(files: SandboxFiles, say: Progress, explain: bool = False) -> float:
@@ -253,10 +364,11 @@ def status(files: SandboxFiles) -> dict[str, object]:
 
 def sandbox_target(files: SandboxFiles | None = None) -> Target:
     files = files or SandboxFiles.default()
+    port = files.state().get("port")
     return ssh_target(
         "sandbox",
         HOSTNAME,
-        int(files.state().get("port", 22)),
+        port if isinstance(port, int) else 22,
         "root",
         "the lpic3 sandbox VM",
         str(files.ssh_config),

@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS lab_attempts (
     hints INTEGER NOT NULL DEFAULT 0,
     checked_at REAL,
     passed INTEGER,
-    result TEXT
+    result TEXT,
+    seed INTEGER
 );
 """
 
@@ -318,17 +319,17 @@ class LabAttempts:
     def __init__(self, store: Store) -> None:
         self.store, self.db = store, store.db
 
-    def start(self, exercise_id: str, target: str, params: dict[str, str]) -> LabAttempt:
+    def start(self, exercise_id: str, target: str, params: dict[str, str], seed: int | None = None) -> LabAttempt:
         with self.store._tx():
             cursor = self.db.execute(
-                "INSERT INTO lab_attempts (exercise_id, target, params, started_at) VALUES (?, ?, ?, ?)",
-                (exercise_id, target, json.dumps(params), time.time()),
+                "INSERT INTO lab_attempts (exercise_id, target, params, started_at, seed) VALUES (?, ?, ?, ?, ?)",
+                (exercise_id, target, json.dumps(params), time.time(), seed),
             )
         return self.get(int(cursor.lastrowid))  # type: ignore[arg-type, return-value]
 
     def get(self, attempt_id: int) -> LabAttempt | None:
         row = self.db.execute(
-            "SELECT id, exercise_id, target, params, started_at, hints, checked_at, passed"
+            "SELECT id, exercise_id, target, params, started_at, hints, checked_at, passed, seed"
             " FROM lab_attempts WHERE id = ?",
             (attempt_id,),
         ).fetchone()
@@ -336,7 +337,7 @@ class LabAttempts:
 
     def current(self, exercise_id: str, target: str) -> LabAttempt | None:
         row = self.db.execute(
-            "SELECT id, exercise_id, target, params, started_at, hints, checked_at, passed"
+            "SELECT id, exercise_id, target, params, started_at, hints, checked_at, passed, seed"
             " FROM lab_attempts WHERE exercise_id = ? AND target = ? ORDER BY id DESC LIMIT 1",
             (exercise_id, target),
         ).fetchone()
@@ -360,10 +361,9 @@ class LabAttempts:
 
 
 def _attempt(row: tuple) -> LabAttempt:  # type: ignore[type-arg]
-    id_, exercise, target, params, started, hints, checked, passed = row
-    return LabAttempt(
-        id_, exercise, target, json.loads(params), started, hints, checked, None if passed is None else bool(passed)
-    )
+    id_, exercise, target, params, started, hints, checked, passed, seed = row
+    verdict = None if passed is None else bool(passed)
+    return LabAttempt(id_, exercise, target, json.loads(params), started, hints, checked, verdict, seed)
 
 
 class _Broken(Exception):
@@ -378,6 +378,7 @@ def _make_private(path: Path) -> None:
     except FileExistsError:
         for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             try:
+    seed: int | None = None  # the seed the parameters were drawn with: the same seed draws them again
                 info = each.stat()
             except FileNotFoundError:
                 continue
@@ -462,3 +463,11 @@ def _exam(row: tuple) -> ExamRecord:  # type: ignore[type-arg]
         finished,
         json.loads(result) if result else None,
     )
+            _add_columns(db)
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Columns added since a table was first made (older lpic3 versions name their columns, so they
+    still read and write the file)."""
+    if "seed" not in {row[1] for row in db.execute("PRAGMA table_info(lab_attempts)")}:
+        db.execute("ALTER TABLE lab_attempts ADD COLUMN seed INTEGER")
+
+

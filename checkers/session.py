@@ -5,8 +5,16 @@ with a fixed PATH and ``LC_ALL=C``: no prompt, no rc files, no aliases or functi
 learner, no locale surprises. Each command is sent as ``eval '<quoted text>'`` in a group with
 stdin from /dev/null (so it cannot eat the protocol), followed by an end marker that carries a
 fresh random token and the exit status. The marker is printed by ``printf`` from two pieces, so
-the text sent can never match it even if a terminal echoed it. A command that overruns its
-timeout is reported as status 124 and the session is restarted on the next command.
+the text sent can never match it even if a terminal echoed it.
+
+Time: a command that overruns its timeout comes back ``timed_out`` (status 124, which says nothing
+about the state: probes turn it into "not judged") and the session is restarted on the next
+command. Timeouts are sized for an unloaded machine and multiplied by ``time_scale`` for a slow
+target (the sandbox VM under TCG); the shell's start never gets less than ``START_TIMEOUT``.
+
+A session belongs to one thread at a time; another thread stops it by setting the ``cancel`` event
+it was given: the owner sees it within ``POLL`` seconds, closes the shell itself and raises
+``Interrupted``, so a pty is never closed under a running command.
 """
 
 from __future__ import annotations
@@ -14,18 +22,25 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
+import threading
+import time
 from collections.abc import Sequence
 
 import pexpect
 
-from checkers.shell import CLEAN_ENV, CommandResult
+from checkers.shell import CLEAN_ENV, COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[=>]")
 START_TIMEOUT = 15.0
+POLL = 0.1  # seconds between looks at the cancel event while a command runs
 
 
 class SessionError(Exception):
     """The target's shell could not be started or stopped answering."""
+
+
+class Interrupted(Exception):
+    """The command was abandoned because the session's ``cancel`` event was set; the shell was closed."""
 
 
 def clean_output(text: str) -> str:
@@ -36,9 +51,13 @@ def clean_output(text: str) -> str:
 class ShellSession:
     """A persistent shell. ``argv`` starts it (local bash, ``ssh ... bash``, ``unshare ... bash``)."""
 
-    def __init__(self, argv: Sequence[str], description: str, start_timeout: float = START_TIMEOUT) -> None:
+    def __init__(
+        self, argv: Sequence[str], description: str, start_timeout: float = START_TIMEOUT, time_scale: float = 1.0
+    ) -> None:
         self.argv, self.description, self.start_timeout = list(argv), description, start_timeout
-        self.child: pexpect.spawn | None = None
+        self.time_scale = time_scale
+        self.cancel: threading.Event | None = None  # set by another thread: abandon the command in flight
+        self.child: pexpect.spawn[str] | None = None
         self.commands = 0
 
     def __enter__(self) -> ShellSession:
@@ -58,7 +77,7 @@ class ShellSession:
                 echo=False,
                 encoding="utf-8",
                 codec_errors="replace",
-                timeout=self.start_timeout,
+                timeout=self.start_timeout * max(self.time_scale, 1.0),
                 dimensions=(50, 500),
             )
         except pexpect.ExceptionPexpect as exc:
@@ -73,21 +92,23 @@ class ShellSession:
             f"printf '%s%s\\n' __LPIC3_READY_ {token}"
         )
         try:
-            self.child.expect(f"__LPIC3_READY_{token}\r?\n")
-        except (pexpect.TIMEOUT, pexpect.EOF):
+            answered = self._wait(f"__LPIC3_READY_{token}\r?\n", self.start_timeout * max(self.time_scale, 1.0))
+        except pexpect.EOF:
+            answered = False
+        if not answered:
             seen = clean_output(self.child.before or "").strip()[-300:]
             self.close()
             raise SessionError(
-                f"no shell answered on {self.description} within {self.start_timeout:g} s"
+                f"no shell answered on {self.description} within {self.start_timeout * max(self.time_scale, 1.0):g} s"
                 + (f": {seen}" if seen else "")
-            ) from None
+            )
 
     def close(self) -> None:
         if self.child is not None:
             self.child.close(force=True)
             self.child = None
 
-    def run(self, command: str, timeout: float = 10.0, merge: bool = True) -> CommandResult:
+    def run(self, command: str, timeout: float = COMMAND_TIMEOUT, merge: bool = True) -> CommandResult:
         """Run ``command`` (any shell text, several lines allowed) in a subshell, so that neither ``exit``
         nor ``cd`` nor an alias can change the session. Its output goes to fd 3, a pipe to one
         long-lived ``cat``, so tools format it as in a script (no columns or colours for a
@@ -104,7 +125,7 @@ class ShellSession:
             stderr_file=True,
         )
 
-    def run_script(self, script: str, timeout: float = 300.0) -> CommandResult:
+    def run_script(self, script: str, timeout: float = SCRIPT_TIMEOUT) -> CommandResult:
         """Run a script in a subshell with ``set -e``: its ``cd``, ``exit`` or failure end there.
         (Straight to the terminal: a script may leave a daemon running, which would hold a pipe.)"""
         return self._send(f"( set -e; eval {shlex.quote(script)}\n) </dev/null 2>&1; __lpic3_s=$?", script, timeout)
@@ -112,6 +133,7 @@ class ShellSession:
     def _send(
         self, wrapped: str, command: str, timeout: float, fd: int = 1, stderr_file: bool = False
     ) -> CommandResult:
+        self._stop_if_cancelled()
         self.open()
         assert self.child is not None
         token = secrets.token_hex(8)
@@ -121,21 +143,43 @@ class ShellSession:
                 'while IFS= read -r __l || [ -n "$__l" ]; do printf \'%s\\n\' "$__l"; done <"$__lpic3_err" >&3'
             )
         self.child.send(f"{wrapped}\nprintf '%s%s_%s\\n' __LPIC3_END_ {token} \"$__lpic3_s\" >&{fd}\n")
+        budget = timeout * self.time_scale
         try:
-            self.child.expect(f"__LPIC3_END_{token}_(\\d+)\r?\n", timeout=timeout)
-        except pexpect.TIMEOUT:
-            seen = clean_output(self.child.before or "")
-            self.close()  # the shell is busy with the hung command: start afresh next time
-            return CommandResult(command, 124, seen + f"\n[no answer from {self.description} after {timeout:g} s]")
+            answered = self._wait(f"__LPIC3_END_{token}_(\\d+)\r?\n", budget)
         except pexpect.EOF:
             seen = clean_output(self.child.before or "")
             self.close()
             raise SessionError(f"the shell on {self.description} ended: {seen.strip()[-300:]}") from None
+        if not answered:
+            seen = clean_output(self.child.before or "")
+            self.close()  # the shell is busy with the hung command: start afresh next time
+            note = f"\n[no answer from {self.description} after {budget:g} s]"
+            return CommandResult(command, 124, seen + note, timed_out=True)
         self.commands += 1
-        output, errors = clean_output(self.child.before), ""
+        output, errors = clean_output(self.child.before or ""), ""
         if stderr_file:
             output, _, errors = output.partition(f"__LPIC3_ERR_{token}\n")
-        return CommandResult(command, int(self.child.match.group(1)), output, errors)
+        status = self.child.match.group(1) if isinstance(self.child.match, re.Match) else "-1"
+        return CommandResult(command, int(status), output, errors)
+
+    def _wait(self, pattern: str, timeout: float) -> bool:
+        """Wait for ``pattern``: True when it came, False after ``timeout`` seconds. Looks at the
+        cancel event every ``POLL`` seconds (output already read stays in pexpect's buffer)."""
+        assert self.child is not None
+        patterns = self.child.compile_pattern_list([pattern, pexpect.TIMEOUT])
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if self.child.expect_list(patterns, timeout=min(left, POLL)) == 0:
+                return True
+            self._stop_if_cancelled()
+
+    def _stop_if_cancelled(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            self.close()
+            raise Interrupted(f"stopped on request; the shell on {self.description} was closed")
 
 
 def local_argv(user: str | None = None) -> list[str]:

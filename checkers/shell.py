@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+COMMAND_TIMEOUT = 60.0  # seconds one command may take on an unloaded target; sessions scale it for slow ones
+SCRIPT_TIMEOUT = 300.0  # seconds for a lab's setup, reset or solution script, scaled alike
 CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}
 
 
@@ -19,14 +21,16 @@ class CommandResult:
     status: int
     output: str  # stdout and stderr together, or stdout alone when run with merge=False
     errors: str = ""  # stderr, when run with merge=False
+    timed_out: bool = False  # no answer within the timeout: the status (124) and output say nothing of the state
 
 
 class Shell(Protocol):
-    def run(self, command: str, timeout: float = 10.0, merge: bool = True) -> CommandResult:
-        """Run ``command`` on the target. Status 124: it timed out. With ``merge=False`` stderr is kept
-        apart (``errors``), for output that is parsed (JSON, XML) and must not carry warnings."""
+    def run(self, command: str, timeout: float = COMMAND_TIMEOUT, merge: bool = True) -> CommandResult:
+        """Run ``command`` on the target. ``timed_out`` (and status 124): no answer in time. With
+        ``merge=False`` stderr is kept apart (``errors``), for output that is parsed (JSON, XML) and
+        must not carry warnings."""
         ...
 
-    def run_script(self, script: str, timeout: float = 300.0) -> CommandResult:
+    def run_script(self, script: str, timeout: float = SCRIPT_TIMEOUT) -> CommandResult:
         """Run a multi-line script with ``set -e`` in a subshell, so it cannot change the session."""
         ...

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, DataTable, Input, Markdown, MarkdownViewer, OptionList
 
+from tests.lab_fixtures import until
 from tests.study_fixtures import make_curriculum
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Curriculum
@@ -225,11 +226,9 @@ async def test_lab_screen_start_check_solve_and_reset(store: Store, tmp_path: Pa
         screen = app.screen
         assert isinstance(screen, LabScreen)
         await pilot.press("s")
-        await pilot.pause()
-        assert isinstance(app.screen, Choose)  # this machine is not a sandbox: ask first
+        await until(pilot, lambda: isinstance(app.screen, Choose))  # this machine is not a sandbox: ask first
         await pilot.click("#yes")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await until(pilot, lambda: screen.job is None)
         attempt = screen.attempt
         assert attempt is not None
         await pilot.press("c")
@@ -238,19 +237,21 @@ async def test_lab_screen_start_check_solve_and_reset(store: Store, tmp_path: Pa
         assert "0/5 checks passed" in screen.query_one("#lab-results", Markdown).source
         from trainer.labs.runner import run_script
 
-        run_script(screen.shell(), "solution", exercise.solution, attempt.params)
+        with screen.lab.connection.use() as shell:
+            run_script(shell, "solution", exercise.solution, attempt.params)
         await pilot.press("c")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "5/5 checks passed" in screen.query_one("#lab-results", Markdown).source
-        assert screen.attempts.passed_exercises() == {exercise.id}
+        assert screen.lab.attempts.passed_exercises() == {exercise.id}
         await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, Choose))
         await pilot.click("#yes")
-        await app.workers.wait_for_complete()
+        await until(pilot, lambda: screen.job is None)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, LabListScreen)
-    assert not Path("/var/tmp/lpic3/overlay").exists()
+    assert not Path(attempt.params["workdir"]).exists()
 
 
 async def test_lab_reset_on_the_sandbox_offers_the_whole_machine(store: Store) -> None:
@@ -269,22 +270,21 @@ async def test_lab_reset_on_the_sandbox_offers_the_whole_machine(store: Store) -
         screen = LabScreen(exercise, store, stand_in)
         await app.push_screen(screen)
         await pilot.press("s")  # a sandbox: no question before the setup
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert screen.attempt is not None and Path("/var/tmp/lpic3/overlay").exists()
+        await until(pilot, lambda: screen.job is None)
+        attempt = screen.attempt
+        assert attempt is not None and Path(attempt.params["workdir"]).exists()
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, Choose)
         assert [b.id for b in app.screen.query(Button)] == ["lab", "machine", "no"]
         await pilot.click("#no")
         await pilot.pause()
-        assert app.screen is screen and Path("/var/tmp/lpic3/overlay").exists()
+        assert app.screen is screen and Path(attempt.params["workdir"]).exists()
         await pilot.press("r")
         await pilot.pause()
         await pilot.click("#lab")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert not Path("/var/tmp/lpic3/overlay").exists()
+        await until(pilot, lambda: screen.job is None)
+        assert not Path(attempt.params["workdir"]).exists()
         await pilot.press("escape")
 
 

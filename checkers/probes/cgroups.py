@@ -10,6 +10,7 @@ import shlex
 
 from checkers.probes.processes import PID_ARG, find_pid
 from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.values import excerpt
 from checkers.shell import Shell
 
 ROOT = "/sys/fs/cgroup"
@@ -69,12 +70,17 @@ def cgroup_member(shell: Shell, pid_cmd: str, group: str, controller: str = "mem
     pid, why = find_pid(shell, pid_cmd)
     if pid is None:
         return Verdict(False, f"a process in cgroup /{group}", why)
-    lines = shell.run(f"cat /proc/{pid}/cgroup").output.splitlines()
+    listing = shell.run(f"cat /proc/{pid}/cgroup").output
+    lines = listing.splitlines()
     paths = {}
     for line in lines:
         _, controllers, path = [*line.split(":", 2), "", ""][:3]
         for name in controllers.split(",") if controllers else ["(v2)"]:
             paths[name] = path
     wanted = "/" + group.strip("/")
-    seen = paths.get(controller) if cgroup_version(shell) == 1 else paths.get("(v2)")
-    return Verdict(seen == wanted, f"process {pid} in cgroup {wanted}", f"process {pid} in cgroup {seen or '?'}")
+    hierarchy = controller if cgroup_version(shell) == 1 else "(v2)"
+    seen = paths.get(hierarchy)
+    if seen is None:
+        where = f"no {controller} line" if hierarchy == controller else "no cgroup v2 line"
+        return Verdict(False, f"process {pid} in cgroup {wanted}", f"{where} in /proc/{pid}/cgroup: {excerpt(listing)}")
+    return Verdict(seen == wanted, f"process {pid} in cgroup {wanted}", f"process {pid} in cgroup {seen}")

@@ -8,7 +8,7 @@ import re
 import yaml
 
 from checkers.probes.registry import Arg, Verdict, probe
-from checkers.probes.values import MISSING, as_text, walk
+from checkers.probes.values import MISSING, as_text, excerpt, walk
 from checkers.shell import Shell
 
 
@@ -21,8 +21,16 @@ from checkers.shell import Shell
 def command_status(shell: Shell, command: str, status: int = 0) -> Verdict:
     result = shell.run(command)
     return Verdict(
-        result.status == status, f"exit status {status}", f"exit status {result.status}", result.output[-2000:]
+        result.status == status,
+        f"exit status {status}",
+        _status_seen(result.status, result.output),
+        result.output[-2000:],
     )
+
+
+def _status_seen(status: int, output: str) -> str:
+    """An exit status as a verdict shows it, with what the command printed (errors say why)."""
+    return f"exit status {status}" + (f", output {excerpt(output)}" if output.strip() else "")
 
 
 @probe(
@@ -35,10 +43,12 @@ def command_status(shell: Shell, command: str, status: int = 0) -> Verdict:
 def command_output(shell: Shell, command: str, pattern: str, present: bool = True) -> Verdict:
     result = shell.run(command)
     if result.status != 0:
-        return Verdict(False, f"`{command}` succeeds", f"exit status {result.status}", result.output[-2000:])
+        return Verdict(
+            False, f"`{command}` succeeds", _status_seen(result.status, result.output), result.output[-2000:]
+        )
     hit = re.search(pattern, result.output, re.MULTILINE)
     want = f"output matching /{pattern}/" if present else f"output not matching /{pattern}/"
-    seen = f"matched {hit.group(0)!r}" if hit else "no match"
+    seen = f"matched {hit.group(0)!r}" if hit else f"no match in the output {excerpt(result.output)}"
     return Verdict((hit is not None) == present, want, seen, result.output[-2000:])
 
 
@@ -53,16 +63,15 @@ def command_output(shell: Shell, command: str, pattern: str, present: bool = Tru
 def command_json(shell: Shell, command: str, key: str, equals: str, format: str = "json") -> Verdict:
     result = shell.run(command, merge=False)
     if result.status != 0:
-        return Verdict(
-            False, f"`{command}` succeeds", f"exit status {result.status}", (result.errors + result.output)[-2000:]
-        )
+        both = result.errors + result.output
+        return Verdict(False, f"`{command}` succeeds", _status_seen(result.status, both), both[-2000:])
     try:
         value: object = json.loads(result.output) if format == "json" else yaml.safe_load(result.output)
     except (ValueError, yaml.YAMLError) as exc:
         return Verdict(
             False,
             f"{format.upper()} output",
-            f"not {format.upper()}: {str(exc).splitlines()[0]}",
+            f"not {format.upper()} ({str(exc).splitlines()[0]}): {excerpt(result.output)}",
             result.output[-2000:],
         )
     found = walk(value, key)

@@ -6,7 +6,7 @@ import json
 import shlex
 
 from checkers.probes.registry import Arg, Verdict, probe
-from checkers.probes.values import shown, walk
+from checkers.probes.values import excerpt, shown, walk
 from checkers.shell import Shell
 
 
@@ -61,6 +61,6 @@ def container_inspect(
     try:
         found = walk(json.loads(result.output), f"0.{key}")
     except json.JSONDecodeError:
-        return Verdict(False, wanted, f"unreadable {engine} output")
+        return Verdict(False, wanted, f"unreadable {engine} output: {excerpt(result.output)}")
     seen = shown(found)
     return Verdict(seen == equals, wanted, f"{key} = {seen}")

@@ -10,7 +10,7 @@ import shlex
 import yaml
 
 from checkers.probes.registry import Arg, Verdict, probe
-from checkers.probes.values import MISSING, shown, walk
+from checkers.probes.values import MISSING, excerpt, shown, walk
 from checkers.shell import Shell
 
 
@@ -54,7 +54,7 @@ def file_contains(shell: Shell, path: str, pattern: str, present: bool = True) -
     regex = re.compile(pattern)
     hit = next((line for line in result.output.splitlines() if regex.search(line)), None)
     want = f"a line matching /{pattern}/" if present else f"no line matching /{pattern}/"
-    seen = f"line {hit!r}" if hit is not None else f"no matching line in {path}"
+    seen = f"line {hit!r}" if hit is not None else f"no matching line in {path}, which holds {excerpt(result.output)}"
     return Verdict((hit is not None) == present, want, seen)
 
 
@@ -81,7 +81,7 @@ def file_key(shell: Shell, path: str, key: str, equals: str, format: str = "yaml
         data = _parse(result.output, format)
     except (ValueError, yaml.YAMLError, configparser.Error) as exc:
         return Verdict(False, wanted, f"{path} is not valid {format.upper()}: {str(exc).splitlines()[0]}")
-    found = data.get(key, MISSING) if format in ("ini", "conf") else walk(data, key)
+    found = data.get(key, MISSING) if isinstance(data, dict) and format in ("ini", "conf") else walk(data, key)
     seen = shown(found)
     return Verdict(seen == equals, wanted, f"{key} = {seen}")
 

@@ -42,7 +42,7 @@ def ns_own(shell: Shell, pid_cmd: str, types: str) -> Verdict:
     return Verdict(
         not shared,
         f"process {pid} in new {types} namespaces",
-        f"still in the host's {', '.join(shared)} namespace(s)" if shared else seen,
+        f"still in the host's {', '.join(shared)} namespace(s): {seen}" if shared else seen,
     )
 
 
@@ -71,7 +71,7 @@ def ns_shared(shell: Shell, pid_cmd: str, other_pid_cmd: str, types: str) -> Ver
     return Verdict(
         not differ,
         f"processes {pid} and {other} share {types}",
-        f"they differ in {', '.join(differ)}" if differ else f"same {types} namespaces",
+        f"they differ: {'; '.join(f'{a[k]} and {b[k]}' for k in differ)}" if differ else f"same {types} namespaces",
     )
 
 

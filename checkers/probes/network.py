@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shlex
+from typing import Any
 
 from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.values import excerpt
 from checkers.shell import Shell
 
 _NETNS = Arg(str, required=False, help="network namespace to look in (default: the target's own)")
@@ -15,14 +17,14 @@ def _in(netns: str | None, command: str) -> str:
     return f"ip netns exec {shlex.quote(netns)} {command}" if netns else command
 
 
-def _link(shell: Shell, name: str, netns: str | None) -> tuple[dict | None, str]:
+def _link(shell: Shell, name: str, netns: str | None) -> tuple[dict[str, Any] | None, str]:
     result = shell.run(_in(netns, f"ip -j -d link show dev {shlex.quote(name)}"), merge=False)
     if result.status != 0:
         return None, result.errors.strip() or f"no link {name}"
     try:
         data = json.loads(result.output)
     except json.JSONDecodeError:
-        return None, f"unreadable ip output: {result.output[:200]}"
+        return None, f"unreadable ip output: {excerpt(result.output)}"
     return (data[0] if data else None), "" if data else f"no link {name}"
 
 
@@ -51,7 +53,7 @@ def net_link(
             [
                 f"link {name}{where}",
                 kind and f"kind {kind}",
-                up is not None and ("up" if up else "down"),
+                None if up is None else "up" if up else "down",
                 master and f"in bridge {master}",
             ],
         )
@@ -102,13 +104,14 @@ def net_address(shell: Shell, name: str, address: str, netns: str | None = None)
     netns=_NETNS,
 )
 def net_ping(shell: Shell, address: str, netns: str | None = None) -> Verdict:
-    result = shell.run(_in(netns, f"ping -c 1 -w 3 {shlex.quote(address)}"), timeout=5)
+    result = shell.run(_in(netns, f"ping -c 1 -w 3 {shlex.quote(address)}"))
     where = f" from netns {netns}" if netns else ""
-    if result.status == 127 or "No such file" in result.output:
+    last_line = (result.output.strip().splitlines() or [""])[-1]
+    if result.status == 127 or 'exec of "ping" failed' in result.output:
         return Verdict(False, f"{address} answers ping{where}", "ping is not installed on the target")
     return Verdict(
         result.status == 0,
         f"{address} answers ping{where}",
-        "it answered" if result.status == 0 else f"no answer (ping exit {result.status})",
+        "it answered" if result.status == 0 else f"no answer (ping exit {result.status}): {excerpt(last_line)}",
         result.output[-500:],
     )

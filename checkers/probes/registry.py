@@ -3,15 +3,23 @@
 A probe reads state through a Shell and returns a Verdict that says what was expected and what was
 seen, so a learner can always see why a check failed. The linter uses ``argument_problems`` to
 reject an exercise whose check names an unknown probe or gives it the wrong arguments.
+
+A verdict has three outcomes: pass, fail, and not judged. A command that got no answer in time says
+nothing about the state (a busy machine, a slow VM), so ``run_probe`` stops the probe there and
+returns "not judged" with the reason; no probe can turn a timeout into a fail.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from checkers.shell import Shell
+from checkers.probes.values import SEEN_LIMIT, cap
+from checkers.shell import COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult, Shell
+
+PASS, FAIL, NOT_JUDGED = "pass", "fail", "not judged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +28,16 @@ class Verdict:
     expected: str
     seen: str
     evidence: str = ""
+    judged: bool = True  # False: the target did not answer in time, so this is neither a pass nor a fail
+
+    @property
+    def outcome(self) -> str:
+        """PASS, FAIL or NOT_JUDGED."""
+        return NOT_JUDGED if not self.judged else PASS if self.passed else FAIL
+
+    @classmethod
+    def not_judged(cls, expected: str, reason: str, evidence: str = "") -> Verdict:
+        return cls(False, expected, reason, evidence, judged=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +99,48 @@ def argument_problems(name: str, args: dict[str, object]) -> list[str]:
     return problems
 
 
+class NoAnswer(Exception):
+    """A command of a probe got no answer in time: the probe cannot judge."""
+
+    def __init__(self, result: CommandResult, seconds: float) -> None:
+        super().__init__(result.command)
+        self.result, self.seconds = result, seconds
+
+
+class _Answered:
+    """The shell as a probe sees it: every result it gets is an answer; a timeout stops the probe."""
+
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+
+    def run(self, command: str, timeout: float = COMMAND_TIMEOUT, merge: bool = True) -> CommandResult:
+        start = time.monotonic()
+        return self._answer(self.shell.run(command, timeout, merge), start)
+
+    def run_script(self, script: str, timeout: float = SCRIPT_TIMEOUT) -> CommandResult:
+        start = time.monotonic()
+        return self._answer(self.shell.run_script(script, timeout), start)
+
+    @staticmethod
+    def _answer(result: CommandResult, start: float) -> CommandResult:
+        if result.timed_out:
+            raise NoAnswer(result, time.monotonic() - start)
+        return result
+
+
 def run_probe(shell: Shell, name: str, args: dict[str, object]) -> Verdict:
-    """Run probe ``name``; arguments are assumed valid (the linter checked them)."""
-    return REGISTRY[name].func(shell, **args)
+    """Run probe ``name``; arguments are assumed valid (the linter checked them). What was seen is
+    capped at ``SEEN_LIMIT`` characters; a command without an answer makes the verdict "not judged"."""
+    spec = REGISTRY[name]
+    try:
+        verdict = spec.func(_Answered(shell), **args)
+    except NoAnswer as exc:
+        command = " ".join(exc.result.command.split())
+        return Verdict.not_judged(
+            spec.summary,
+            f"no answer in {exc.seconds:.0f} s (from `{cap(command, 80)}`), not judged; check again",
+            exc.result.output[-2000:],
+        )
+    if len(verdict.seen) > SEEN_LIMIT:
+        return Verdict(verdict.passed, verdict.expected, cap(verdict.seen), verdict.evidence, verdict.judged)
+    return verdict

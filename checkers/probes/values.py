@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 MISSING = object()
+SEEN_LIMIT = 300  # characters of what a verdict says it saw
+EXCERPT_LIMIT = 160  # characters of a command's output or a file quoted in a verdict
 
 
 def walk(value: object, dotted: str) -> object:
@@ -27,3 +29,15 @@ def as_text(value: object) -> str:
 def shown(found: object) -> str:
     """A looked-up value as a verdict shows it: its text, or 'absent' when the key is not there."""
     return "absent" if found is MISSING else as_text(found)
+
+
+def cap(text: str, limit: int = SEEN_LIMIT) -> str:
+    """``text`` cut to at most ``limit`` characters, with an ellipsis where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
+    """Output or file content as a verdict quotes it: one line (newlines shown as \\n), capped, or
+    'nothing' when it is empty, so a verdict always says what was there."""
+    text = text.strip()
+    return repr(cap(text, limit)) if text else "nothing"

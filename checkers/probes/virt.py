@@ -21,6 +21,16 @@ def _failed(result: CommandResult, fallback: str) -> str:
     return (result.errors or result.output).strip()[-300:] or fallback
 
 
+def _image_info(result: CommandResult) -> object:
+    """The parsed ``qemu-img info`` JSON, or None when the command failed or printed something else."""
+    if result.status != 0:
+        return None
+    try:
+        return json.loads(result.output)
+    except json.JSONDecodeError:
+        return None
+
+
 @probe(
     "libvirt.domain",
     "a libvirt domain exists, in a given state (running, shut off, paused)",
@@ -35,7 +45,12 @@ def libvirt_domain(
     info = shell.run(_virsh(uri, f"dominfo {shlex.quote(name)}"), merge=False)
     wanted = " ".join(
         filter(
-            None, [f"domain {name}", state, persistent is not None and ("persistent" if persistent else "transient")]
+            None,
+            [
+                f"domain {name}",
+                state,
+                None if persistent is None else "persistent" if persistent else "transient",
+            ],
         )
     )
     if info.status != 0:
@@ -81,8 +96,8 @@ def libvirt_xml(
     except ET.ParseError as exc:
         return Verdict(False, f"{where} = {equals}", f"unreadable XML: {exc}")
     elements = root.findall(path) if path != "." else [root]
-    values = [(e.get(attribute) if attribute else (e.text or "").strip()) for e in elements]
-    values = [v for v in values if v is not None]
+    read = [(e.get(attribute) if attribute else (e.text or "").strip()) for e in elements]
+    values = [v for v in read if v is not None]
     return Verdict(
         equals in values, f"{kind} {name}: {where} = {equals}", f"{where} = {', '.join(values) if values else 'absent'}"
     )
@@ -145,9 +160,10 @@ def libvirt_snapshot(shell: Shell, domain: str, name: str, uri: str = "qemu:///s
 )
 def image_info(shell: Shell, path: str, key: str, equals: str) -> Verdict:
     result = shell.run(f"qemu-img info -U --output=json {shlex.quote(path)}", merge=False)
-    if result.status != 0:
+    info = _image_info(result)
+    if info is None:
         return Verdict(False, f"{path}: {key} = {equals}", _failed(result, "cannot read image"))
-    found = walk(json.loads(result.output), key)
+    found = walk(info, key)
     seen = shown(found)
     return Verdict(seen == equals, f"{path}: {key} = {equals}", f"{path}: {key} = {seen}")
 
@@ -161,9 +177,10 @@ def image_info(shell: Shell, path: str, key: str, equals: str) -> Verdict:
 )
 def image_snapshot(shell: Shell, path: str, name: str, present: bool = True) -> Verdict:
     result = shell.run(f"qemu-img info -U --output=json {shlex.quote(path)}", merge=False)
-    if result.status != 0:
+    info = _image_info(result)
+    if not isinstance(info, dict):
         return Verdict(False, f"snapshot {name} in {path}", _failed(result, "cannot read image"))
-    tags = [s.get("name") for s in json.loads(result.output).get("snapshots", [])]
+    tags = [str(s.get("name")) for s in info.get("snapshots", []) if isinstance(s, dict)]
     return Verdict(
         (name in tags) == present,
         f"snapshot {name} {'in' if present else 'not in'} {path}",

@@ -29,5 +29,10 @@ def render(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
 
+def preview(text: str) -> str:
+    """``text`` before an attempt has drawn its values: each ``{{name}}`` as a readable stand-in, ``<name>``."""
+    return PLACEHOLDER.sub(lambda m: f"<{m.group(1)}>", text)
+
+
 def render_args(args: dict[str, object], values: dict[str, str]) -> dict[str, object]:
     return {key: render(value, values) if isinstance(value, str) else value for key, value in args.items()}

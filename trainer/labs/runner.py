@@ -1,4 +1,9 @@
-"""Running an exercise's steps on a target's shell: scripts, checks (with settling), requirements."""
+"""Running an exercise's steps on a target's shell: scripts, checks (with settling), requirements.
+
+A check has three outcomes (``checkers.probes``): pass, fail, and not judged (the target gave no
+answer in time). A run of all checks is judged the same way by ``outcome``: a FAIL is only a real
+failure, and a run in which nothing failed but something was not judged is "not judged".
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,12 @@ from dataclasses import dataclass
 
 from checkers.detect import detect
 from checkers.privdir import make_workdir_script, remove_workdir_script
-from checkers.probes import Verdict, run_probe
-from checkers.shell import Shell
+from checkers.probes import FAIL, NOT_JUDGED, PASS, Verdict, run_probe
+from checkers.shell import SCRIPT_TIMEOUT, Shell
 from trainer.curriculum.exercises import WORKDIR
 from trainer.curriculum.model import Check, Exercise
 from trainer.labs.render import render, render_args
 
-SCRIPT_TIMEOUT = 300.0
 SETTLE_INTERVAL = 0.5
 
 
@@ -26,21 +30,35 @@ class CheckResult:
     check: Check
     verdict: Verdict
     waited: float = 0.0
+    hint: str = ""  # the check's hint with the attempt's values
 
     @property
     def passed(self) -> bool:
         return self.verdict.passed
 
+    @property
+    def outcome(self) -> str:
+        """PASS, FAIL or NOT_JUDGED."""
+        return self.verdict.outcome
+
     def to_json(self) -> dict[str, object]:
         v = self.verdict
         return {
             "id": self.check.id,
+            "outcome": v.outcome,
             "passed": v.passed,
             "expected": v.expected,
             "seen": v.seen,
-            "hint": None if v.passed else self.check.hint,
+            "hint": self.hint if v.outcome == FAIL else None,
             "waited": round(self.waited, 1),
         }
+
+
+def outcome(results: list[CheckResult]) -> str:
+    """The outcome of a run of checks: FAIL if any check failed, else NOT_JUDGED if any was not judged,
+    else PASS. A timeout never makes a run fail, and never lets it pass."""
+    outcomes = {r.outcome for r in results}
+    return FAIL if FAIL in outcomes else NOT_JUDGED if NOT_JUDGED in outcomes else PASS
 
 
 def run_script(shell: Shell, name: str, script: str, values: dict[str, str]) -> None:
@@ -54,22 +72,25 @@ def run_script(shell: Shell, name: str, script: str, values: dict[str, str]) -> 
     if not text.strip():
         return
     result = shell.run_script(text, timeout=SCRIPT_TIMEOUT)
+    if result.timed_out:
+        raise ScriptFailed(f"{name} got no answer in time: {result.output.strip()[-500:]}")
     if result.status != 0:
         raise ScriptFailed(f"{name} exited {result.status}: {result.output.strip()[-500:]}")
 
 
 def run_check(shell: Shell, check: Check, values: dict[str, str], settle: bool = True) -> CheckResult:
-    """One check; with ``settle`` a failing check with ``wait`` is retried until it passes or time is up."""
+    """One check; with ``settle`` a failing check with ``wait`` is retried until it passes or time is up
+    (a check that was not judged is not retried: its command already had its whole budget)."""
     args = render_args(check.args, values)
     start = time.monotonic()
     verdict = run_probe(shell, check.probe, args)
-    while settle and not verdict.passed and time.monotonic() - start < check.wait:
+    while settle and verdict.outcome == FAIL and time.monotonic() - start < check.wait:
         time.sleep(SETTLE_INTERVAL)
         verdict = run_probe(shell, check.probe, args)
     waited = time.monotonic() - start if check.wait else 0.0
-    if not verdict.passed and settle and check.wait:
+    if verdict.outcome == FAIL and settle and check.wait:
         verdict = Verdict(False, verdict.expected, f"{verdict.seen} (waited {waited:.0f} s for it)", verdict.evidence)
-    return CheckResult(check, verdict, waited)
+    return CheckResult(check, verdict, waited, render(check.hint, values))
 
 
 def run_checks(exercise: Exercise, shell: Shell, values: dict[str, str], settle: bool = True) -> list[CheckResult]:

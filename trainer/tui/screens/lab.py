@@ -1,39 +1,49 @@
 """Hands-on labs in the TUI: the list of labs, and one lab with its task, start, check, hints, reset.
 
-Starting, checking and resetting talk to the target through one shell session kept open while
-the screen is open; they run in a worker thread, so the screen stays responsive, and a running
-check can be cancelled (Escape), which closes the session and abandons the command in flight.
-Changing a target that is not a sandbox needs a yes in a dialog first.
+The work is the lab service's (``trainer.labservice``), the same as ``lpic3 lab``'s; this screen
+shows it. Starting, checking and resetting run in a worker thread, one job at a time per lab: a
+key press while a job runs is refused with a notice. A worker talks to the screen only through
+messages, and owns the lab's shell while it runs: Escape sets the job's cancel event, and the
+worker itself abandons the command in flight, closes the shell and reports "cancelled". The shell
+is closed when the screen goes away (Escape, q): at once when idle, else by the worker as it ends.
+Changing a target that is not a sandbox needs a yes in a dialog, asked by the worker (after the
+requirements check) through a message; it waits for the answer or for a cancel.
 """
 
 from __future__ import annotations
 
-import random
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as NoAnswerYet
+from dataclasses import dataclass, field
 from typing import ClassVar
 
+from markdown_it import MarkdownIt
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Markdown, Static
 
-from checkers.session import SessionError, ShellSession
+from checkers.probes import FAIL, NOT_JUDGED, PASS
+from checkers.session import Interrupted
 from checkers.targets import Target
 from trainer.curriculum.model import Curriculum, Exercise
-from trainer.labs.render import choose_params, render
-from trainer.labs.runner import CheckResult, ScriptFailed, missing_requirements, run_check, run_script
-from trainer.study.store import LabAttempts, Store
+from trainer.errors import Lpic3Error
+from trainer.labs.runner import CheckResult, outcome
+from trainer.labservice import Lab, NotConfirmed, Setup, choose_target, passed_labs
+from trainer.study.store import LabAttempt, Store
+
+MARKS = {PASS: "PASS", FAIL: "FAIL", NOT_JUDGED: "NOT JUDGED"}
+WHAT = {"start": "setting the lab up", "check": "checking", "reset": "resetting", "machine": "resetting the sandbox"}
 
 
-def current_target() -> Target:
-    """The sandbox VM when it is up, else this machine (the same rule as `lpic3 lab`)."""
-    from checkers.targets import parse_target
-    from trainer.sandbox.files import SandboxFiles
-    from trainer.sandbox.vm import running_pid, sandbox_target
-
-    return sandbox_target() if running_pid(SandboxFiles.default()) else parse_target("local")
+def plain_markdown() -> MarkdownIt:
+    """Markdown without raw HTML, so a stand-in such as ``<host>`` in a task shows as written."""
+    return MarkdownIt("gfm-like", {"html": False})
 
 
 class LabListScreen(Screen[None]):
@@ -42,10 +52,17 @@ class LabListScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
+    class SandboxBooted(Message):
+        """The sandbox boot worker ended: how long it took, or why it did not start."""
+
+        def __init__(self, seconds: float | None, error: str = "") -> None:
+            super().__init__()
+            self.seconds, self.error = seconds, error
+
     def __init__(self, cur: Curriculum, store: Store, objective: str | None) -> None:
         super().__init__()
         self.cur, self.store, self.objective = cur, store, objective
-        self.target = current_target()
+        self.target = choose_target()
 
     def labs(self) -> list[Exercise]:
         chosen = [e for e in self.cur.exercises if self.objective in (None, e.objective)]
@@ -54,7 +71,7 @@ class LabListScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="lab-list-head")
-        table = DataTable(id="lab-list", cursor_type="row")
+        table: DataTable[str] = DataTable(id="lab-list", cursor_type="row")
         table.add_columns("done", "lab", "objective", "needs")
         yield table
         yield Footer()
@@ -67,16 +84,18 @@ class LabListScreen(Screen[None]):
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
-        self.target = current_target()
+        self.target = choose_target()
         advice = "" if self.target.sandbox else " Press u to start lpic3's own sandbox VM instead."
         self.query_one("#lab-list-head", Static).update(
             f"Labs run on {self.target.description}. Enter opens one.{advice}"
         )
-        passed = LabAttempts(self.store).passed_exercises()
-        table = self.query_one(DataTable)
+        passed = passed_labs(self.store)
+        table: DataTable[str] = self.query_one(DataTable)
+        row = table.cursor_row  # back from a lab, the cursor stays on it
         table.clear()
         for e in self.labs():
             table.add_row("yes" if e.id in passed else "", e.title[:48], e.objective, ", ".join(e.requires), key=e.id)
+        table.move_cursor(row=row)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         exercise = next(e for e in self.cur.exercises if e.id == event.row_key.value)
@@ -100,14 +119,19 @@ class LabListScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="sandbox")
     def _boot(self) -> None:
         from trainer.sandbox.files import SandboxFiles
-        from trainer.sandbox.vm import SandboxError, up
+        from trainer.sandbox.vm import up
 
         try:
-            seconds = up(SandboxFiles.default(), lambda _: None)
-            self.app.call_from_thread(self.notify, f"The sandbox VM is ready ({seconds:.0f} s).")
-        except SandboxError as exc:
-            self.app.call_from_thread(self.notify, f"The sandbox did not start: {exc}", severity="error", timeout=15)
-        self.app.call_from_thread(self.refresh_rows)
+            self.post_message(self.SandboxBooted(up(SandboxFiles.default(), lambda _: None)))
+        except Lpic3Error as exc:
+            self.post_message(self.SandboxBooted(None, exc.message))
+
+    def on_lab_list_screen_sandbox_booted(self, message: SandboxBooted) -> None:
+        if message.seconds is None:
+            self.notify(f"The sandbox did not start: {message.error}", severity="error", timeout=15, markup=False)
+        else:
+            self.notify(f"The sandbox VM is ready ({message.seconds:.0f} s).")
+        self.refresh_rows()
 
 
 class Choose(ModalScreen[str]):
@@ -130,6 +154,15 @@ class Choose(ModalScreen[str]):
         self.dismiss(event.button.id or "no")
 
 
+@dataclass(slots=True)
+class Job:
+    """One piece of work on the lab's target, run by one worker; ``cancel`` asks it to stop."""
+
+    kind: str  # a key of WHAT
+    attempt: LabAttempt | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
 class LabScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "start", "Start"),
@@ -139,197 +172,233 @@ class LabScreen(Screen[None]):
         Binding("escape", "leave", "Back / cancel"),
     ]
 
+    class Checked(Message):
+        """One check's result, while a check job runs."""
+
+        def __init__(self, job: Job, result: CheckResult) -> None:
+            super().__init__()
+            self.job, self.result = job, result
+
+    class ConsentAsked(Message):
+        """The worker asks for a yes before it changes the target; ``answer`` takes the reply."""
+
+        def __init__(self, question: str, answer: Future[bool]) -> None:
+            super().__init__()
+            self.question, self.answer = question, answer
+
+    class Done(Message):
+        """A job ended: with its value, or cancelled, or declined in the consent dialog, or with an error."""
+
+        def __init__(
+            self, job: Job, value: object = None, error: str = "", cancelled: bool = False, declined: bool = False
+        ) -> None:
+            super().__init__()
+            self.job, self.value, self.error = job, value, error
+            self.cancelled, self.declined = cancelled, declined
+
     def __init__(self, exercise: Exercise, store: Store, target: Target) -> None:
         super().__init__()
-        self.exercise, self.store, self.target = exercise, store, target
-        self.attempts = LabAttempts(store)
-        self.session: ShellSession | None = None
-        self.cancelled = threading.Event()
-        self.busy = False
+        self.exercise, self.target = exercise, target
+        self.lab = Lab(exercise, target, store, self._ask)
+        self.job: Job | None = None
+        self.results: list[CheckResult] = []
 
     @property
-    def attempt(self):  # type: ignore[no-untyped-def]
-        return self.attempts.current(self.exercise.id, self.target.spec)
+    def attempt(self) -> LabAttempt | None:
+        return self.lab.attempt()
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="lab-status")
         with VerticalScroll(id="lab-body"):
-            yield Markdown("", id="lab-task")
-            yield Markdown("", id="lab-results")
+            yield Markdown("", id="lab-task", parser_factory=plain_markdown)
+            yield Markdown("", id="lab-results", parser_factory=plain_markdown)
+            yield Markdown("", id="lab-hints", parser_factory=plain_markdown)
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = f"lab {self.exercise.id}"
         self.show_task()
+        self.status("started" if self.attempt else "not started: press s to set it up")
+
+    def on_unmount(self) -> None:
+        """The shell goes with the screen; a job still running is cancelled and closes it as it ends."""
+        if self.job is not None:
+            self.job.cancel.set()
+        self.lab.close()
 
     def show_task(self) -> None:
-        attempt = self.attempt
-        values = attempt.params if attempt else {}
-        text = render(self.exercise.task, values) if attempt else self.exercise.task
-        started = "started" if attempt else "not started: press s to set it up"
-        self.query_one("#lab-task", Markdown).update(f"# {self.exercise.title}\n\n{text.strip()}")
-        self.status(f"{self.target.description} · {started}")
+        self.query_one("#lab-task", Markdown).update(f"# {self.exercise.title}\n\n{self.lab.task().strip()}")
 
     def status(self, text: str) -> None:
-        self.query_one("#lab-status", Static).update(text)
+        self.query_one("#lab-status", Static).update(f"{self.target.description} · {text}")
 
-    def shell(self) -> ShellSession:
-        if self.session is None:
-            self.session = self.target.session()
-        return self.session
+    def clear_results(self) -> None:
+        self.query_one("#lab-results", Markdown).update("")
+        self.query_one("#lab-hints", Markdown).update("")
 
     # -- actions -----------------------------------------------------------------------------------
     def action_start(self) -> None:
-        self._with_consent("Starting this lab runs its setup", self._start)
+        self._begin(Job("start"), lambda job: self.lab.set_up(cancel=job.cancel))
+
+    def action_check(self) -> None:
+        attempt = self.attempt
+        if attempt is None:
+            self.notify("Start the lab first (s).", severity="warning")
+            return
+        self._begin(
+            Job("check", attempt),
+            lambda job: self.lab.judge(attempt.params, job.cancel, lambda r: self.post_message(self.Checked(job, r))),
+        )
 
     def action_reset(self) -> None:
-        if self.attempt is None:
+        attempt = self.attempt
+        if attempt is None:
             self.notify("Nothing to reset: the lab was not started.")
+        elif self._refused():
             return
-        if self.target.spec == "sandbox" and not self.busy:
+        elif self.target.spec == "sandbox":
             answers = {
                 "lab": "Reset the lab (its reset script, a second)",
                 "machine": "Reset the whole sandbox (a clean machine, about 20 s)",
                 "no": "Cancel",
             }
             question = "Reset what? The sandbox reset also undoes anything else done in the VM."
-            self.app.push_screen(Choose(question, answers), self._reset_chosen)
-            return
-        self._with_consent("Resetting removes what the lab and you made", self._reset)
+            self.app.push_screen(Choose(question, answers), lambda answer: self._reset_chosen(answer, attempt))
+        else:
+            self._reset_chosen("lab", attempt)
 
-    def _reset_chosen(self, answer: str | None) -> None:
+    def _reset_chosen(self, answer: str | None, attempt: LabAttempt) -> None:
         if answer == "lab":
-            self._reset()
+            self._begin(Job("reset", attempt), lambda job: self.lab.reset(attempt.params, job.cancel))
         elif answer == "machine":
-            self.busy = True
-            self.status("resetting the sandbox VM: dropping its overlay and booting a clean machine ...")
-            self._reset_machine()
-
-    def action_check(self) -> None:
-        if self.attempt is None:
-            self.notify("Start the lab first (s).", severity="warning")
-            return
-        if not self.busy:
-            self.busy = True
-            self.cancelled.clear()
-            self.status("checking ... (Escape cancels)")
-            self._check(self.attempt.id, self.attempt.params)
+            self._begin(Job("machine", attempt), lambda job: self.lab.reset_machine(lambda _: None))
 
     def action_hint(self) -> None:
-        attempt = self.attempt
-        if attempt is None or not self.exercise.hints:
+        if self.attempt is None or not self.exercise.hints:
             self.notify("No hints here; a failing check shows its own hint.")
             return
-        shown = min(self.attempts.next_hint(attempt.id), len(self.exercise.hints))
-        hints = "\n\n".join(
-            f"**Hint {n}.** {render(h, attempt.params)}" for n, h in enumerate(self.exercise.hints[:shown], 1)
+        hints = self.lab.next_hints()
+        self.query_one("#lab-hints", Markdown).update(
+            "\n\n".join(f"**Hint {n}/{len(self.exercise.hints)}.** {text}" for n, text in enumerate(hints, 1))
         )
-        self.query_one("#lab-results", Markdown).update(hints)
 
     def action_leave(self) -> None:
-        if self.busy:
-            self.cancelled.set()
-            if self.session is not None:
-                self.session.close()  # abandons the command in flight; the worker sees the error
-            self.status("cancelled")
+        if self.job is None:
+            self.app.pop_screen()
+        elif self.job.kind == "machine":
+            self.notify("The sandbox reset cannot be stopped halfway; it takes about 20 s.", severity="warning")
+        elif not self.job.cancel.is_set():
+            self.job.cancel.set()
+            self.status(f"cancelling {WHAT[self.job.kind]} ...")
+
+    # -- jobs ------------------------------------------------------------------------------------------
+    def _refused(self) -> bool:
+        """True (with a notice) while a job runs: one at a time."""
+        if self.job is None:
+            return False
+        self.notify(f"Busy {WHAT[self.job.kind]}: wait for it, or press Escape to cancel it.", severity="warning")
+        return True
+
+    def _begin(self, job: Job, task: Callable[[Job], object]) -> None:
+        if self._refused():
             return
-        if self.session is not None:
-            self.session.close()
-        self.app.pop_screen()
+        self.job = job
+        self.results = []
+        if job.kind != "check":  # what the screen said of the lab before no longer holds
+            self.clear_results()
+        self.status(f"{WHAT[job.kind]} ... (Escape cancels)" if job.kind != "machine" else f"{WHAT[job.kind]} ...")
+        self._work(job, task)
 
-    def _with_consent(self, what: str, then) -> None:  # type: ignore[no-untyped-def]
-        if self.busy:
+    @work(thread=True, group="lab")
+    def _work(self, job: Job, task: Callable[[Job], object]) -> None:
+        """The job's worker: runs ``task`` and reports the end with a Done message, whatever happens."""
+        try:
+            self.post_message(self.Done(job, value=task(job)))
+        except Interrupted:
+            self.post_message(self.Done(job, cancelled=True))
+        except NotConfirmed:
+            self.post_message(self.Done(job, declined=True))
+        except Lpic3Error as exc:
+            self.post_message(self.Done(job, error=exc.message))
+
+    def _ask(self, question: str) -> bool:
+        """The service's consent, called in the worker: a dialog on the screen, waited for here."""
+        job = self.job
+        answer: Future[bool] = Future()
+        self.post_message(self.ConsentAsked(question, answer))
+        while True:
+            try:
+                return answer.result(timeout=0.1)
+            except NoAnswerYet:
+                if job is None or job.cancel.is_set():
+                    raise Interrupted("stopped while asking") from None
+
+    def on_lab_screen_consent_asked(self, message: ConsentAsked) -> None:
+        self.app.push_screen(
+            Choose(f"{message.question}. Continue?"), lambda answer: message.answer.set_result(answer == "yes")
+        )
+
+    def on_lab_screen_checked(self, message: Checked) -> None:
+        if message.job is self.job:
+            self.results.append(message.result)
+            self.show_results("running")
+
+    def on_lab_screen_done(self, message: Done) -> None:
+        job = message.job
+        if job is not self.job:
             return
-        if self.target.sandbox:
-            then()
-            return
-        question = f"{what} on {self.target.description}, which is not a throw-away sandbox. Continue?"
-        self.app.push_screen(Choose(question), lambda answer: then() if answer == "yes" else None)
+        self.job = None
+        if message.declined:
+            self.status("not confirmed: nothing was changed")
+        elif message.cancelled:
+            again = {"start": "press s to set the lab up again", "check": "press c to check again"}
+            self.status(f"cancelled {WHAT[job.kind]}: " + again.get(job.kind, "press s to set the lab up again"))
+            if job.kind == "check":
+                self.show_results("cancelled")
+            self.notify("Cancelled.")
+        elif message.error:
+            self.status(f"{WHAT[job.kind]} did not finish")
+            self.notify(message.error, severity="error", timeout=15, markup=False)
+        elif job.kind == "start" and isinstance(message.value, Setup):
+            self.lab.record_start(message.value)
+            self.show_task()
+            self.status("started: do the task, then press c to check")
+        elif job.kind == "check" and job.attempt is not None and isinstance(message.value, list):
+            self.results = message.value
+            self.lab.record_check(job.attempt, self.results)
+            self.show_results("done")
+        elif job.kind == "reset":
+            self.status("reset: what the lab and you made is gone; press s to set it up again")
+        elif job.kind == "machine" and isinstance(message.value, float):
+            self.status(f"the sandbox is a clean machine again ({message.value:.0f} s); press s to set the lab up")
 
-    # -- workers -----------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="lab")
-    def _start(self) -> None:
-        self.busy = True
-        try:
-            shell = self.shell()
-            missing = missing_requirements(self.exercise, shell)
-            if missing:
-                self.app.call_from_thread(
-                    self.notify, "Cannot run here: " + "; ".join(missing), severity="error", timeout=15
-                )
-                return
-            values = choose_params(self.exercise, random.Random())
-            run_script(shell, "reset", self.exercise.reset, values)
-            run_script(shell, "setup", self.exercise.setup, values)
-            self.attempts.start(self.exercise.id, self.target.spec, values)
-            self.app.call_from_thread(self.show_task)
-        except (ScriptFailed, SessionError) as exc:
-            self.app.call_from_thread(self.notify, f"Setup failed: {exc}", severity="error", timeout=15)
-        finally:
-            self.busy = False
-
-    @work(thread=True, exclusive=True, group="lab")
-    def _reset(self) -> None:
-        self.busy = True
-        attempt = self.attempt
-        try:
-            run_script(self.shell(), "reset", self.exercise.reset, attempt.params if attempt else {})
-            self.app.call_from_thread(self.notify, "Lab reset.")
-        except (ScriptFailed, SessionError) as exc:
-            self.app.call_from_thread(self.notify, f"Reset failed: {exc}", severity="error", timeout=15)
-        finally:
-            self.busy = False
-
-    @work(thread=True, exclusive=True, group="lab")
-    def _reset_machine(self) -> None:
-        from trainer.sandbox.files import SandboxFiles
-        from trainer.sandbox.vm import SandboxError
-        from trainer.sandbox.vm import reset as reset_sandbox
-
-        if self.session is not None:
-            self.session.close()  # its SSH connection ends with the VM
-            self.session = None
-        try:
-            seconds = reset_sandbox(SandboxFiles.default(), lambda _: None)
-            self.app.call_from_thread(
-                self.notify, f"The sandbox is a clean machine again ({seconds:.0f} s). Press s to set the lab up."
-            )
-        except SandboxError as exc:
-            self.app.call_from_thread(self.notify, f"Sandbox reset failed: {exc}", severity="error", timeout=15)
-        finally:
-            self.busy = False
-            self.app.call_from_thread(self.show_task)
-
-    @work(thread=True, exclusive=True, group="lab")
-    def _check(self, attempt_id: int, values: dict[str, str]) -> None:
-        results: list[CheckResult] = []
-        try:
-            for check in self.exercise.checks:
-                if self.cancelled.is_set():
-                    return
-                results.append(run_check(self.shell(), check, values))
-                self.app.call_from_thread(self.show_results, results, values, False)
-            passed = all(r.passed for r in results)
-            self.attempts.record_check(attempt_id, passed, [r.to_json() for r in results])
-            self.app.call_from_thread(self.show_results, results, values, True)
-        except SessionError as exc:
-            if not self.cancelled.is_set():
-                self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=15)
-            self.session = None
-        finally:
-            self.busy = False
-
-    def show_results(self, results: list[CheckResult], values: dict[str, str], done: bool) -> None:
+    def show_results(self, state: str) -> None:
+        """The results so far; ``state`` is running, done (all checks ran) or cancelled."""
         lines = []
-        for r in results:
-            mark = "PASS" if r.passed else "FAIL"
-            lines.append(f"- **{mark}** `{r.check.id}`: expected {r.verdict.expected}; seen {r.verdict.seen}")
-            if not r.passed:
-                lines.append(f"  - hint: {render(r.check.hint, values)}")
-        passed = sum(r.passed for r in results)
-        total = len(self.exercise.checks)
-        head = f"**{passed}/{total} checks passed.**" if done else f"checking {len(results)}/{total} ..."
+        for r in self.results:
+            lines.append(
+                f"- **{MARKS[r.outcome]}** `{r.check.id}`: expected {r.verdict.expected}; seen {r.verdict.seen}"
+            )
+            if r.outcome == FAIL:
+                lines.append(f"  - hint: {r.hint}")
+        total, passed = len(self.exercise.checks), sum(r.outcome == PASS for r in self.results)
+        unjudged = sum(r.outcome == NOT_JUDGED for r in self.results)
+        verdict = outcome(self.results)
+        if state == "running":
+            head = f"checking {len(self.results)}/{total} ..."
+        elif state == "cancelled":
+            head = f"**Cancelled after {len(self.results)} of {total} checks**; nothing was recorded."
+        elif verdict in (PASS, FAIL):
+            head = f"**{passed}/{total} checks passed.**"
+        else:
+            head = f"**{passed}/{total} checks passed, {unjudged} not judged**: no answer in time; nothing recorded"
         self.query_one("#lab-results", Markdown).update(head + "\n\n" + "\n".join(lines))
-        if done:
-            self.status(f"{self.target.description} · {'all checks pass: well done' if passed == total else 'not yet'}")
+        if state == "done":
+            self.status(
+                {
+                    PASS: "all checks pass: well done",
+                    FAIL: "not yet: see what the checks saw",
+                    NOT_JUDGED: "not judged: the target did not answer in time; press c to check again",
+                }[verdict]
+            )

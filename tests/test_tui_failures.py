@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from textual.worker import WorkerFailed
 
 from tests.conftest import REPO, run_lpic3
 from trainer.errors import StoreError
@@ -130,3 +131,22 @@ def test_a_full_disk_is_said_in_one_line(home: Path) -> None:
     assert [line for line in shown.splitlines() if line.strip()] == [
         f"lpic3: cannot save to the progress file {home / FILE_NAME}: the disk is full"
     ]
+
+
+async def test_a_store_error_in_a_worker_ends_the_app_as_itself(tmp_path: Path) -> None:
+    """Work done in a worker (labs, the sandbox) fails the same way: the StoreError, not Textual's wrapper."""
+    from tests.study_fixtures import make_curriculum
+    from trainer.tui.app import TrainerApp
+
+    store = Store.open(tmp_path / FILE_NAME)
+    app = TrainerApp(make_curriculum(tmp_path / "tree"), store)
+
+    def save() -> None:
+        raise StoreError("cannot save to the progress file X: the disk is full")
+
+    with pytest.raises(WorkerFailed):  # Pilot raises what ended the app, for test frameworks
+        async with app.run_test() as pilot:
+            app.run_worker(save, thread=True)
+            await pilot.pause(0.5)
+    store.close()
+    assert isinstance(app.failure, StoreError) and app.failure.message.endswith("the disk is full")

@@ -156,7 +156,7 @@ def _add_lab_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     helps = {
         "show": "print the task",
         "start": "set the lab up on the target and print the task",
-        "check": "check your work: exit 0 pass, 1 fail, 2 cannot run here",
+        "check": "check your work: exit 0 pass, 1 fail, 2 cannot run here or not judged (no answer in time)",
         "hint": "show the next hint",
         "reset": "remove what the lab and you made",
         "solve": "print the reference solution (instructors); --apply runs it",

@@ -41,12 +41,13 @@ def test_no_matching_line_says_what_the_file_holds(local_shell: ShellSession, tm
 def test_what_was_seen_is_capped(local_shell: ShellSession, tmp_path: Path) -> None:
     big = tmp_path / "big"
     big.write_text("x" * 5000 + "\n")
-    for probe, args in [
+    cases: list[tuple[str, dict[str, object]]] = [
         ("command.output", {"command": f"cat {shlex.quote(str(big))}", "pattern": "y"}),
         ("file.contains", {"path": str(big), "pattern": "y"}),
         ("command.json", {"command": f"cat {shlex.quote(str(big))}", "key": "a", "equals": "b"}),
         ("file.key", {"path": str(tmp_path), "key": "a", "equals": "b"}),
-    ]:
+    ]
+    for probe, args in cases:
         verdict = run_probe(local_shell, probe, args)
         assert not verdict.passed and verdict.seen and len(verdict.seen) <= SEEN_LIMIT, (probe, verdict.seen)
 

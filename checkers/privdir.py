@@ -111,6 +111,6 @@ def lab_root(shell: Shell) -> str:
     ``/var/lib/lpic3/labs`` for root, ``~/.local/state/lpic3/labs`` for anyone else."""
     result = shell.run(SHELL_FUNCTIONS + 'd=$(lpic3_state) && lpic3_private "$d/labs" && echo "$d/labs"', merge=False)
     if result.status != 0:
-        why = (result.errors.strip().splitlines() or [f"exit {result.status}"])[-1]
+        why = (result.errors.strip().splitlines() or [f"exit {result.status}"])[-1].removeprefix("lpic3: ")
         raise PrivateDirError(f"no private folder for lab attempts on the target: {why}")
     return result.output.strip()

@@ -1,0 +1,113 @@
+"""Each lab attempt works in its own private folder, ``{{workdir}}``: drawn per attempt (whatever the
+seed), made 0700 and new by the runner before setup, removed after reset. Two attempts of the same
+lab on one host (two learners, or a test run beside a learner) therefore never meet: proved by
+running one lab's self-test twice at the same time, with the same seed."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checkers.privdir import LAB_ROOT
+from checkers.session import ShellSession
+from tests.conftest import REPO, Tree
+from trainer.curriculum.loader import load_curriculum
+from trainer.labs.render import choose_params
+from trainer.labs.runner import ScriptFailed, run_script
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="lab attempts of root live in /var/lib/lpic3/labs")
+
+LAB = """
+id: 351.5-in-workdir
+objective: "351.5"
+title: Make a file
+terms: [qemu-img]
+difficulty: 1
+requires: [root]
+params:
+  name: {choices: [alpha, beta]}
+task: Create {{name}} in {{workdir}}.
+setup: touch {{workdir}}/given
+checks:
+  - id: made
+    probe: file.exists
+    args: {path: "{{workdir}}/{{name}}"}
+    hint: Use touch.
+solution: touch {{workdir}}/{{name}}
+reset: "# only files in {{workdir}}"
+wrong_answers:
+  - name: wrong name
+    script: touch {{workdir}}/other
+    fails: [made]
+"""
+
+
+def test_setup_makes_the_attempts_own_private_folder_and_reset_removes_it(
+    tree: Tree, local_shell: ShellSession
+) -> None:
+    tree.write("exercises/351.5/in-workdir.yaml", LAB)
+    exercise = load_curriculum(tree.root).exercises[0]
+    first, second = (choose_params(exercise, random.Random(1)) for _ in range(2))
+    assert first["name"] == second["name"] and first["workdir"] != second["workdir"]  # a seed fixes the values only
+    workdir = Path(first["workdir"])
+    assert workdir.parent == Path(LAB_ROOT) and workdir.name.startswith("351.5-in-workdir-")
+    run_script(local_shell, "setup", exercise.setup, first)
+    info = workdir.lstat()
+    assert workdir.is_dir() and info.st_mode & 0o777 == 0o700 and info.st_uid == 0
+    assert (workdir / "given").exists()
+    for folder in (workdir.parent, workdir.parent.parent):  # /var/lib/lpic3/labs and /var/lib/lpic3
+        assert folder.lstat().st_mode & 0o777 == 0o700 and folder.lstat().st_uid == 0
+    run_script(local_shell, "reset", exercise.reset, first)
+    assert not workdir.exists()
+
+
+def test_setup_refuses_a_folder_already_at_the_attempts_path(
+    tree: Tree, local_shell: ShellSession, tmp_path: Path
+) -> None:
+    """The folder must be new: something already there (another attempt's, or a link) is not used."""
+    tree.write("exercises/351.5/in-workdir.yaml", LAB)
+    exercise = load_curriculum(tree.root).exercises[0]
+    values = choose_params(exercise, random.Random(1))
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    Path(LAB_ROOT).mkdir(mode=0o700, parents=True, exist_ok=True)
+    Path(values["workdir"]).symlink_to(victim)
+    try:
+        with pytest.raises(ScriptFailed, match=r"setup exited 1: mkdir: cannot create directory .*: File exists"):
+            run_script(local_shell, "setup", exercise.setup, values)
+        assert list(victim.iterdir()) == []
+    finally:
+        Path(values["workdir"]).unlink()
+
+
+def test_a_parameter_may_not_be_called_workdir(tree: Tree) -> None:
+    tree.write(
+        "exercises/351.5/in-workdir.yaml",
+        LAB.replace("  name: {choices", "  workdir: {choices: [x]}\n  name: {choices"),
+    )
+    problems = [p.message for p in load_curriculum(tree.root).problems]
+    assert any("parameter name 'workdir' is taken: every lab has {{workdir}}" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("lab", ["351.5-qcow2-overlay", "352.1-uts-pid-namespace"])
+def test_the_same_lab_twice_at_once_on_one_host(lab: str) -> None:
+    """Two self-tests of one lab at the same time, with the same seed (so the same names): with a
+    shared folder one's reset removed the other's files and killed the other's process."""
+    command = [sys.executable, "-m", "trainer", "lab", "selftest", lab, "--target", "local", "--yes", "--json"]
+    runs = [
+        subprocess.Popen([*command, "--seed", "7"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    reports = [json.loads(out)["reports"][0] for out, _ in outputs]
+    assert [r["ok"] for r in reports] == [True, True], [r["failures"] for r in reports]
+    first, second = (r["params"] for r in reports)
+    assert {k: v for k, v in first.items() if k != "workdir"} == {k: v for k, v in second.items() if k != "workdir"}
+    assert first["workdir"] != second["workdir"]
+    assert not Path(first["workdir"]).exists() and not Path(second["workdir"]).exists()

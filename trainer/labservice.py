@@ -96,7 +96,8 @@ def time_scale(target: Target) -> float:
 
 class Connection:
     """The shell session kept open on a target: opened on first use, used by one operation at a time,
-    and closed only by the thread that holds it (``close`` from elsewhere waits for the holder)."""
+    and closed only while nobody uses it (``close`` during an operation leaves it to that operation,
+    which closes the shell as it lets go)."""
 
     def __init__(self, target: Target) -> None:
         self.target = target
@@ -259,7 +260,7 @@ class Lab:
 
     def apply_solution(self, values: dict[str, str], cancel: threading.Event | None = None) -> None:
         with self.connection.use(cancel) as session:
-            self._may_change(session, f"Applying the solution of lab {self.exercise.id} changes the machine")
+            self._may_change(session, f"Applying the solution of lab {self.exercise.id} runs it")
             self._script(session, "solution", self.exercise.solution, values)
 
     def reset_machine(self, say: Callable[[str], None]) -> float:
@@ -331,7 +332,9 @@ def self_test(
     ``ok`` None and the reason when the target lacks what the lab needs."""
     reports: list[dict[str, object]] = []
     with Connection(target) as connection, connection.use() as session:
-        ask_consent(target, f"The self-test of {len(exercises)} lab(s) changes the machine", consent)
+        ask_consent(
+            target, f"The self-test of {len(exercises)} lab(s) runs their setups, wrong answers and solutions", consent
+        )
         available = detect(session)
         root = _lab_root(session)
         for exercise in exercises:

@@ -65,13 +65,13 @@ def load_lesson(path: Path, folder_objective: str, problems: list[Problem]) -> L
         f.problem("objective", f"objective {excerpt(objective)} does not match its folder {folder_objective!r}")
     body_lines = lines[end + 1 :]
     headings, prose = _scan(body_lines, first_line=end + 2)
-    if not f.ok:
-        return None
+    if not (f.ok and title):
+        return None  # every missing or wrong field has been reported
     return Lesson(
         folder_objective,
         title,
         "\n".join(body_lines),
-        headings,  # type: ignore[arg-type]
+        headings,
         len(_WORD.findall(prose)),
         Location(path, 1),
     )

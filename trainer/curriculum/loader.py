@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from trainer.curriculum.exercises import load_exercise
 from trainer.curriculum.lessons import load_lesson
-from trainer.curriculum.model import Curriculum, Objective
+from trainer.curriculum.model import Curriculum, Exercise, Objective, Question
 from trainer.curriculum.objectives import load_objectives
 from trainer.curriculum.problems import ContentError, Problem, Severity
 from trainer.curriculum.questions import load_questions
@@ -157,8 +158,8 @@ def _listing(folder: Path, problems: list[Problem], objective: str | None) -> li
 def _report_duplicates(cur: Curriculum) -> None:
     """Ids must be unique: progress, reviews and exam records refer to items by id."""
     for kind, items in (("question", cur.questions), ("exercise", cur.exercises)):
-        first: dict[str, object] = {}
-        keep = []
+        first: dict[str, Question | Exercise] = {}
+        keep: list[Any] = []  # questions or exercises, as ``items`` holds
         for item in items:
             earlier = first.get(item.id)
             if earlier is None:
@@ -170,7 +171,7 @@ def _report_duplicates(cur: Curriculum) -> None:
                         item.source.path,
                         item.source.line,
                         Severity.ERROR,
-                        f"duplicate {kind} id {excerpt(item.id)} (first at {earlier.source})",  # type: ignore[attr-defined]
+                        f"duplicate {kind} id {excerpt(item.id)} (first at {earlier.source})",
                         item.objective,
                     )
                 )

@@ -70,7 +70,7 @@ def _exam(data: object, path: Path, problems: list[Problem]) -> Exam | None:
         f.problem("score_range", "'score_range' must be [lowest, highest]")
     if not f.ok:
         return None
-    return Exam(code, name, questions, minutes, pass_score, (score_range[0], score_range[1]))  # type: ignore[arg-type, index]
+    return Exam(code, name, questions, minutes, pass_score, (score_range[0], score_range[1]))  # type: ignore[arg-type]
 
 
 def _topic_titles(data: object, path: Path, problems: list[Problem]) -> dict[str, str]:

@@ -18,7 +18,7 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import yaml
 
@@ -29,7 +29,7 @@ MAX_BYTES = 2 * 1024 * 1024  # per file; the largest bundled file is about 120 k
 MAX_VALUES = 200_000  # per file, counting every value an alias stands for
 MAX_DIGITS = sys.get_int_max_str_digits() or 4300  # Python refuses to read longer numbers
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _INT, _MERGE, _TIMESTAMP = "tag:yaml.org,2002:int", "tag:yaml.org,2002:merge", "tag:yaml.org,2002:timestamp"
 
@@ -109,7 +109,12 @@ class _Builder:
             value = self._construct(node)  # explicit tags (!!set, !!omap ...): PyYAML decides (or refuses)
         else:
             self.building.add(key)
-            value = self._mapping(node) if isinstance(node, yaml.MappingNode) else self._sequence(node)
+            # a node is a scalar, a mapping or a sequence: what is left here is a sequence
+            value = (
+                self._mapping(node)
+                if isinstance(node, yaml.MappingNode)
+                else self._sequence(cast(yaml.SequenceNode, node))
+            )
             self.building.discard(key)
         self.built[key], self.sizes[key] = value, self.values - before
         return value

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from checkers.probes.values import SEEN_LIMIT, cap
@@ -128,7 +128,7 @@ class _Answered:
         return result
 
 
-def run_probe(shell: Shell, name: str, args: dict[str, object]) -> Verdict:
+def run_probe(shell: Shell, name: str, args: Mapping[str, object]) -> Verdict:
     """Run probe ``name``; arguments are assumed valid (the linter checked them). What was seen is
     capped at ``SEEN_LIMIT`` characters; a command without an answer makes the verdict "not judged"."""
     spec = REGISTRY[name]

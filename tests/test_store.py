@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import REPO
-from trainer.study.store import Store
+from trainer.study.store import GradedAnswer, Store
 
 
 def test_answers_history_and_lessons(tmp_path: Path) -> None:
@@ -34,15 +34,17 @@ def test_answers_history_and_lessons(tmp_path: Path) -> None:
 def test_exam_state_survives_reopening(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "p.sqlite3")
     exam = store.start_exam(42, 90, [("q1", (1, 0, 2, 3)), ("q2", ())])
-    store.save_exam_answer(exam, 0, (2,), flagged=True, remaining=5000.0)
-    store.save_exam_answer(exam, 1, "virsh list", flagged=False, remaining=4900.0)
+    store.save_exam_response(exam, 0, (2,), remaining=5000.0)
+    store.save_exam_flag(exam, 0, True, remaining=5000.0)
+    store.save_exam_response(exam, 1, "virsh list", remaining=4900.0)
     store.close()
     store = Store.open(tmp_path / "p.sqlite3")
     record = store.unfinished_exam()
     assert record is not None and record.seed == 42 and record.remaining == 4900.0 and record.position == 1
     assert record.paper == [("q1", (1, 0, 2, 3)), ("q2", ())]
     assert store.exam_answers(exam) == {0: ((2,), True), 1: ("virsh list", False)}
-    store.finish_exam(exam, {"percent": 50.0}, [("q1", "351.1", True, (2,)), ("q2", "351.4", False, "x")], 4800.0)
+    graded = [GradedAnswer("q1", "351.1", True, (2,)), GradedAnswer("q2", "351.4", False, "x")]
+    store.finish_exam(exam, 4800.0, lambda saved: ({"percent": 50.0}, graded))
     assert store.unfinished_exam() is None
     assert store.finished_exams()[0].result == {"percent": 50.0}
     assert store.history()["q2"].attempts == 1

@@ -18,7 +18,7 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +81,39 @@ CREATE TABLE IF NOT EXISTS lab_attempts (
     result TEXT,
     seed INTEGER
 );
+"""
+
+
+class ExamClosed(StoreError):
+    """The exam was already submitted (in this window or another): it takes no more answers or results."""
+
+    def __init__(self, exam_id: int) -> None:
+        super().__init__(f"mock exam {exam_id} was already submitted")
+        self.exam_id = exam_id
+
+
+@dataclass(frozen=True, slots=True)
+class GradedAnswer:
+    """One answered exam question as it goes into the answers table when the exam is submitted."""
+
+    question_id: str
+    objective: str
+    correct: bool
+    response: Response
+
+
+# What a submitted exam records: its result and the questions the learner answered.
+ExamGrader = Callable[[dict[int, Response | None]], tuple[dict[str, object], list[GradedAnswer]]]
+
+# The answers that count as the learner's: every practice and review answer, and each answered
+# question of a submitted exam once (databases written before exams could be submitted only once
+# may hold an exam's answers several times, and blank exam questions).
+_COUNTED_ANSWERS = """
+SELECT id, question_id, correct, answered_at FROM answers
+WHERE exam_id IS NULL OR id IN (
+    SELECT MIN(a.id) FROM answers a JOIN exams e ON e.id = a.exam_id
+    WHERE e.finished_at IS NOT NULL AND a.response IS NOT NULL GROUP BY a.exam_id, a.question_id
+)
 """
 
 
@@ -193,16 +226,19 @@ class Store:
             )
 
     def history(self) -> dict[str, QuestionHistory]:
-        """Per question: attempts, how many right, whether the last one was right, and when."""
+        """Per question, over the answers the learner gave: attempts, how many right, whether the last
+        one was right, and when. Unsubmitted exams and blank exam questions are no answers."""
         rows = self.db.execute(
-            "SELECT question_id, COUNT(*), SUM(correct), MAX(answered_at),"
-            " (SELECT correct FROM answers b WHERE b.question_id = a.question_id ORDER BY answered_at DESC, id DESC"
-            "  LIMIT 1) FROM answers a GROUP BY question_id"
+            f"WITH counted AS ({_COUNTED_ANSWERS})"
+            " SELECT question_id, COUNT(*), SUM(correct), MAX(answered_at),"
+            " (SELECT correct FROM counted b WHERE b.question_id = a.question_id ORDER BY answered_at DESC, id DESC"
+            "  LIMIT 1) FROM counted a GROUP BY question_id"
         )
         return {qid: QuestionHistory(n, right, bool(last), at) for qid, n, right, at, last in rows}
 
     def answer_count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+        """How many answers the learner gave (what ``history`` counts)."""
+        return int(self.db.execute(f"SELECT COUNT(*) FROM ({_COUNTED_ANSWERS})").fetchone()[0])
 
     # -- exams -----------------------------------------------------------------------------------
     def start_exam(self, seed: int, minutes: int, paper: list[tuple[str, tuple[int, ...]]]) -> int:
@@ -213,45 +249,77 @@ class Store:
             )
             return int(cursor.lastrowid)  # type: ignore[arg-type]
 
-    def save_exam_answer(
-        self, exam_id: int, position: int, response: Response | None, flagged: bool, remaining: float
-    ) -> None:
-        """One exam answer (or flag) and the time left, in one transaction."""
+    def save_exam_response(self, exam_id: int, position: int, response: Response | None, remaining: float) -> None:
+        """One exam answer and the time left, in one transaction; the question's flag is left as it is.
+
+        Raises ExamClosed if the exam was submitted meanwhile (by another window).
+        """
         with self._tx() as db:
+            self._touch_open_exam(db, exam_id, remaining, position)
             db.execute(
-                "INSERT INTO exam_answers (exam_id, position, response, flagged) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (exam_id, position) DO UPDATE SET response = excluded.response,"
-                " flagged = excluded.flagged",
-                (exam_id, position, encode(response), int(flagged)),
+                "INSERT INTO exam_answers (exam_id, position, response) VALUES (?, ?, ?)"
+                " ON CONFLICT (exam_id, position) DO UPDATE SET response = excluded.response",
+                (exam_id, position, encode(response)),
             )
-            db.execute("UPDATE exams SET remaining = ?, position = ? WHERE id = ?", (remaining, position, exam_id))
+
+    def save_exam_flag(self, exam_id: int, position: int, flagged: bool, remaining: float) -> None:
+        """One question's flag and the time left, in one transaction; its answer is left as it is.
+
+        Raises ExamClosed if the exam was submitted meanwhile (by another window).
+        """
+        with self._tx() as db:
+            self._touch_open_exam(db, exam_id, remaining, position)
+            db.execute(
+                "INSERT INTO exam_answers (exam_id, position, flagged) VALUES (?, ?, ?)"
+                " ON CONFLICT (exam_id, position) DO UPDATE SET flagged = excluded.flagged",
+                (exam_id, position, int(flagged)),
+            )
 
     def save_exam_clock(self, exam_id: int, remaining: float, position: int) -> None:
+        """The time left and the question shown. Raises ExamClosed if the exam was submitted meanwhile."""
         with self._tx() as db:
-            db.execute("UPDATE exams SET remaining = ?, position = ? WHERE id = ?", (remaining, position, exam_id))
+            self._touch_open_exam(db, exam_id, remaining, position)
+
+    @staticmethod
+    def _touch_open_exam(db: sqlite3.Connection, exam_id: int, remaining: float, position: int) -> None:
+        """Save the clock of an exam still open; first in its transaction, so it takes the write lock
+        before anything is read or written and a submit in another window cannot slip in between."""
+        cursor = db.execute(
+            "UPDATE exams SET remaining = ?, position = ? WHERE id = ? AND finished_at IS NULL",
+            (remaining, position, exam_id),
+        )
+        if cursor.rowcount != 1:
+            raise ExamClosed(exam_id)
 
     def exam_answers(self, exam_id: int) -> dict[int, tuple[Response | None, bool]]:
+        """Per position answered or flagged: the response (None if blank) and the flag."""
         rows = self.db.execute("SELECT position, response, flagged FROM exam_answers WHERE exam_id = ?", (exam_id,))
         return {pos: (decode(resp), bool(flag)) for pos, resp, flag in rows}
 
-    def finish_exam(
-        self,
-        exam_id: int,
-        result: dict[str, object],
-        graded: list[tuple[str, str, bool, Response | None]],
-        remaining: float,
-    ) -> None:
-        """Close the exam with its result and record each graded answer, atomically."""
+    def exam_answer_responses(self, exam_id: int) -> dict[int, Response | None]:
+        """Per position answered or flagged, the response (None if blank)."""
+        return {pos: response for pos, (response, _) in self.exam_answers(exam_id).items()}
+
+    def finish_exam(self, exam_id: int, remaining: float, grade: ExamGrader) -> None:
+        """Submit the exam: ``grade`` scores the answers the database holds for it (whichever window
+        saved them), and its result and the answered questions are recorded, all in one transaction.
+
+        Raises ExamClosed, changing nothing, if the exam was already submitted.
+        """
         now = time.time()
         with self._tx() as db:
-            db.execute(
-                "UPDATE exams SET finished_at = ?, result = ?, remaining = ? WHERE id = ?",
-                (now, json.dumps(result), remaining, exam_id),
+            closing = db.execute(
+                "UPDATE exams SET finished_at = ?, remaining = ? WHERE id = ? AND finished_at IS NULL",
+                (now, remaining, exam_id),
             )
+            if closing.rowcount != 1:
+                raise ExamClosed(exam_id)
+            result, graded = grade(self.exam_answer_responses(exam_id))
+            db.execute("UPDATE exams SET result = ? WHERE id = ?", (json.dumps(result), exam_id))
             db.executemany(
                 "INSERT INTO answers (question_id, objective, mode, correct, response, answered_at, exam_id)"
                 " VALUES (?, ?, 'exam', ?, ?, ?, ?)",
-                [(qid, oid, int(ok), encode(resp), now, exam_id) for qid, oid, ok, resp in graded],
+                [(a.question_id, a.objective, int(a.correct), encode(a.response), now, exam_id) for a in graded],
             )
 
     def abandon_exam(self, exam_id: int) -> None:

@@ -133,7 +133,6 @@ class TrainerApp(App[None]):
                         record.id,
                         record.remaining,
                         record.position,
-                        self.store.exam_answers(record.id),
                     )
                 )
                 return

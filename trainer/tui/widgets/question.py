@@ -66,14 +66,21 @@ class QuestionView(Vertical):
             self.position = position
 
     class Changed(Message):
-        """The learner changed the answer (picked, unpicked or typed)."""
+        """The learner changed the answer (picked, unpicked or typed) in ``view``: it says which
+        question, for by the time this arrives the screen may show another one."""
+
+        def __init__(self, view: QuestionView) -> None:
+            super().__init__()
+            self.view = view
 
     class Submitted(Message):
         """Enter in the fill-in input."""
 
-    def __init__(self, item: ExamItem, number: str, initial: Response | None = None) -> None:
+    def __init__(self, item: ExamItem, number: str, initial: Response | None = None, focus_input: bool = True) -> None:
+        """``focus_input=False`` leaves a fill-in field unfocused until the learner asks for it: where
+        letter keys also move around (the mock exam), they must never be typed into an answer."""
         super().__init__(classes="question-view")
-        self.item, self.number = item, number
+        self.item, self.number, self.focus_input = item, number, focus_input
         self.cursor = 0
         self.picked: set[int] = set()
         if isinstance(initial, tuple):
@@ -99,7 +106,9 @@ class QuestionView(Vertical):
             yield Static(f"[b]{self.number}[/b]  [dim]{q.objective} · {kind}[/dim]", classes="question-head")
             yield Markdown(q.stem.strip(), classes="stem")
             if self.is_fill:
-                yield Input(value=self.typed, placeholder="type your answer, then Enter", id="fill")
+                placeholder = "type your answer, then Enter" if self.focus_input else "press i or Enter to type"
+                # Focusing never selects the answer: a key typed next adds to it instead of replacing it.
+                yield Input(value=self.typed, placeholder=placeholder, id="fill", select_on_focus=False)
             else:
                 for position, index in enumerate(self.item.order):
                     row = OptionRow(position, q.options[index].strip(), self.multi)
@@ -108,8 +117,14 @@ class QuestionView(Vertical):
                     yield row
 
     def on_mount(self) -> None:
-        if self.is_fill:
+        if self.is_fill and self.focus_input:
             self.query_one(Input).focus()
+
+    def focus_answer(self) -> None:
+        """Put the cursor in the fill-in field (if this question has one) before the next key is
+        handled: ``Input.focus()`` would only do it later, and keys typed meanwhile act as commands."""
+        for field in self.query(Input):
+            self.screen.set_focus(field)
 
     @property
     def response(self) -> Response | None:
@@ -126,12 +141,17 @@ class QuestionView(Vertical):
             self.picked = set() if self.picked == {position} else {position}
         self.cursor = position
         self._refresh_rows()
-        self.post_message(self.Changed())
+        self.post_message(self.Changed(self))
 
     def move(self, step: int) -> None:
         if not self.is_fill:
             self.cursor = (self.cursor + step) % len(self.item.order)
             self._refresh_rows()
+
+    def scroll_pages(self, pages: int) -> None:
+        """Scroll a question longer than the screen (where nothing in it has the focus)."""
+        body = self.query_one(VerticalScroll)
+        body.scroll_to(y=body.scroll_y + pages * body.scrollable_content_region.height, animate=False)
 
     def _refresh_rows(self) -> None:
         for row in self.query(OptionRow):
@@ -144,7 +164,7 @@ class QuestionView(Vertical):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.typed = event.value
-        self.post_message(self.Changed())
+        self.post_message(self.Changed(self))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

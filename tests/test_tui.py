@@ -299,8 +299,11 @@ async def answer_here(pilot, screen: ExamScreen, response: str | None = None) ->
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_exam_keys_never_type_into_a_fill_in_answer(
-    size: tuple[int, int], synthetic: Curriculum, store: Store
+    size: tuple[int, int], synthetic: Curriculum, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import trainer.tui.screens.exam as exam_screen
+
+    monkeypatch.setattr(exam_screen, "SAVE_EVERY", 10**6)  # no clock saves among the writes counted below
     app = TrainerApp(synthetic, store, seed=123)
     async with app.run_test(size=size) as pilot:
         await pilot.press("e")
@@ -315,6 +318,7 @@ async def test_exam_keys_never_type_into_a_fill_in_answer(
         await pilot.press("n")
         await pilot.pause()
         assert screen.position == first + 1  # and the keyboard moves on
+        assert first not in store.exam_answers(screen.exam_id)  # a question only looked at saves nothing
         await pilot.press("p")
         await pilot.pause()
         await answer_here(pilot, screen, "--decode")
@@ -328,8 +332,10 @@ async def test_exam_keys_never_type_into_a_fill_in_answer(
         for key in "npnpppnnnnpn":
             await pilot.press(key)
             await pilot.pause()
+        writes = store.db.total_changes
         await screen.action_jump(first)
         await pilot.pause()
+        assert store.db.total_changes == writes + 1  # where the learner is; showing the answer rewrites nothing
         assert screen.query_one(Input).value == "--decode" and screen.responses[first] == "--decode"
         assert store.exam_answers(screen.exam_id)[first] == ("--decode", False)
         await pilot.press("r")

@@ -163,6 +163,8 @@ class QuestionView(Vertical):
         self.toggle(event.position)
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.value == self.typed:  # the field showing its first value: nothing was typed
+            return
         self.typed = event.value
         self.post_message(self.Changed(self))
 

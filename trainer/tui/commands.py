@@ -4,28 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from trainer.tui.app import TrainerApp  # which imports this module
 
 
 class TrainerCommands(Provider):
     def _entries(self) -> list[tuple[str, Callable[[], object], str]]:
-        app = self.app
-        cur = app.curriculum  # type: ignore[attr-defined]
+        app = cast("TrainerApp", self.app)  # the provider serves this app alone
+        cur = app.curriculum
         entries: list[tuple[str, Callable[[], object], str]] = [
-            ("Mock exam: start or resume", app.action_exam, "60 questions, 90 minutes"),  # type: ignore[attr-defined]
-            ("Review: questions due today", app.action_review, "spaced review"),  # type: ignore[attr-defined]
-            ("History of mock exams", app.action_history, "past results and trend"),  # type: ignore[attr-defined]
-            ("Practise everything, weakest first", partial(app.action_practice, "all"), ""),  # type: ignore[attr-defined]
+            ("Mock exam: start or resume", app.action_exam, "60 questions, 90 minutes"),
+            ("Review: questions due today", app.action_review, "spaced review"),
+            ("History of mock exams", app.action_history, "past results and trend"),
+            ("Practise everything, weakest first", partial(app.action_practice, "all"), ""),
             ("Labs: hands-on exercises checked on this machine", partial(app.open_labs, None), ""),
-            ("Help: keys", app.action_help, ""),  # type: ignore[attr-defined]
-            ("Switch dark/light theme", app.action_toggle_theme, ""),  # type: ignore[attr-defined]
+            ("Help: keys", app.action_help, ""),
+            ("Switch dark/light theme", app.action_toggle_theme, ""),
         ]
         for topic in cur.topics:
-            entries.append((f"Practise topic {topic.id} {topic.title}", partial(app.action_practice, topic.id), ""))  # type: ignore[attr-defined]
+            entries.append((f"Practise topic {topic.id} {topic.title}", partial(app.action_practice, topic.id), ""))
         for oid, objective in cur.objectives.items():
-            entries.append((f"Lesson {oid} {objective.title}", partial(app.open_lesson, oid), ""))  # type: ignore[attr-defined]
-            entries.append((f"Practise {oid} {objective.title}", partial(app.action_practice, oid), ""))  # type: ignore[attr-defined]
+            entries.append((f"Lesson {oid} {objective.title}", partial(app.open_lesson, oid), ""))
+            entries.append((f"Practise {oid} {objective.title}", partial(app.action_practice, oid), ""))
         return entries
 
     async def discover(self) -> Hits:

@@ -32,7 +32,7 @@ class HistoryScreen(Screen[None]):
             yield Sparkline(percents, id="trend")
         else:
             yield Static("No finished mock exams yet. Press e on Home to take one.", id="trend-label")
-        table = DataTable(id="exams", zebra_stripes=True)
+        table: DataTable[str] = DataTable(id="exams", zebra_stripes=True)
         table.add_columns("date", "exam", "right", "%", "estimate", "time used")
         for e in reversed(self.exams):
             r = e.result or {}

@@ -39,7 +39,7 @@ class ResultScreen(Screen[None]):
             f"[dim]{ESTIMATE_NOTE}[/dim]",
             id="result-summary",
         )
-        table = DataTable(id="breakdown", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = DataTable(id="breakdown", cursor_type="row", zebra_stripes=True)
         table.add_columns("objective", "title", "right", "%")
         for oid, tally in r.by_objective.items():
             table.add_row(

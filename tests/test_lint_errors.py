@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -314,3 +315,183 @@ def test_path_kinds(tmp_path: Path) -> None:
         find_root(tmp_path)
     (tmp_path / "content").mkdir()
     assert find_root(tmp_path) == find_root(tmp_path / "content") == tmp_path
+
+
+# Scalars PyYAML cannot build, and values too big to show: one file:line error each, never a crash.
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("difficulty: !!int abc", "questions.yaml:5: error: 'abc' is not a valid int (!!int)"),
+        ("difficulty: !!bool maybe", "questions.yaml:5: error: 'maybe' is not a valid bool (!!bool)"),
+        ("difficulty: !!timestamp nope", "questions.yaml:5: error: 'nope' is not a valid timestamp (!!timestamp)"),
+        ("difficulty: !!float x", "questions.yaml:5: error: 'x' is not a valid float (!!float)"),
+        ("difficulty: " + "9" * 5000, "questions.yaml:5: error: a number of 5,000 digits (at most 4,300)"),
+        (
+            "difficulty: 0x" + "f" * 5000,  # Python reads it, but could not print it
+            "questions.yaml:5: error: question 351.5-good: 'difficulty' must be from 1 to 3, not a number of about",
+        ),
+        (
+            "difficulty: " + "x" * 100_000,
+            "questions.yaml:5: error: question 351.5-good: 'difficulty' must be a whole number, not the string 'xxx",
+        ),
+    ],
+    ids=["int", "bool", "timestamp", "float", "long-number", "long-hex", "long-string"],
+)
+def test_unbuildable_and_huge_scalars(tree: Tree, written: str, expected: str) -> None:
+    tree.write("content/351.5/questions.yaml", GOOD_SINGLE.replace("difficulty: 1", written))
+    found = one_error(tree)
+    assert expected in found and len(found) < 250, found
+
+
+def test_a_date_like_stem_is_text(tree: Tree) -> None:
+    """YAML 1.1 reads 2020-13-45 as a date (and PyYAML then fails); content has no dates: it is text."""
+    tree.write(
+        "content/351.5/questions.yaml",
+        GOOD_SINGLE.replace("stem: Which tool converts a raw image to qcow2?", "stem: 2020-13-45"),
+    )
+    assert errors(tree) == []
+    assert load_curriculum(tree.root).questions[0].stem == "2020-13-45"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "  - id: made",
+            "  - id: [made]",
+            "touch.yaml:12: error: exercise 351.5-touch check 1: 'id' must be a string, not a list",
+        ),
+        (
+            'checks:\n  - id: made\n    probe: file.exists\n    args: {path: "/tmp/lpic3-test-lab/{{name}}"}\n'
+            "    hint: Use touch.\n",
+            "checks: 5\n",
+            "touch.yaml:11: error: exercise 351.5-touch: 'checks' must be a list, not the number 5",
+        ),
+    ],
+    ids=["list-as-check-id", "checks-not-a-list"],
+)
+def test_malformed_checks(tree: Tree, old: str, new: str, expected: str) -> None:
+    from tests.test_exercises import lab
+
+    tree.write("exercises/351.5/touch.yaml", lab().replace(old, new))
+    found = errors(tree)
+    assert any(expected in e for e in found), found
+
+
+def test_a_lab_parameter_that_could_break_shell_text(tree: Tree) -> None:
+    from tests.test_exercises import lab
+
+    tree.write(
+        "exercises/351.5/touch.yaml",
+        lab().replace("{choices: [alpha, beta]}", '\n    choices:\n      - alpha\n      - "a; touch /tmp/x"'),
+    )
+    assert one_error(tree) == (
+        "exercises/351.5/touch.yaml:11: error: exercise 351.5-touch: parameter 'name': choice 'a; touch /tmp/x' "
+        "may hold only letters, digits and . _ : / @ % + = , -"
+    )
+
+
+def test_control_characters_are_refused_and_never_printed(tree: Tree) -> None:
+    tree.write(
+        "content/351.5/questions.yaml",
+        GOOD_SINGLE.replace("stem: Which tool", 'stem: "\\e[31mWhich\\x07 tool').replace("qcow2?", 'qcow2?"'),
+    )
+    tree.write("content/351.5/lesson.md", '---\nobjective: "351.5"\ntitle: Disks\n---\n# Disks\n\nqemu-img \x1b[2J\n')
+    from tests.conftest import run_lpic3
+
+    result = run_lpic3("lint", str(tree.root))
+    assert result.returncode == 1
+    assert (
+        "content/351.5/questions.yaml:6: error: question 351.5-good: 'stem' holds the control character '\\x1b' "
+        "at character 1 (only newline and tab are allowed)" in result.stdout
+    )
+    assert "content/351.5/lesson.md:7: error: holds the control character '\\x1b'" in result.stdout
+    assert not any(c in result.stdout + result.stderr for c in "\x1b\x07")
+
+
+def test_a_control_character_in_a_file_name_is_escaped(tree: Tree) -> None:
+    tree.write("content/351.5/questions.yaml", GOOD_SINGLE)
+    tree.write("exercises/351.5/\x1b[31mred.yaml", "id: [\n")
+    from tests.conftest import run_lpic3
+
+    result = run_lpic3("lint", str(tree.root))
+    assert "exercises/351.5/\\x1b[31mred.yaml:2: error: YAML syntax" in result.stdout
+    assert "\x1b" not in result.stdout + result.stderr
+
+
+def test_a_weight_the_bank_cannot_fill_is_reported_at_the_weight(tree: Tree) -> None:
+    bundled = (REPO / "content" / "objectives.yaml").read_text(encoding="utf-8")
+    tree.write("content/objectives.yaml", bundled)
+    tree.write("content/351.5/questions.yaml", GOOD_SINGLE)
+    lines = bundled.splitlines()
+    start = next(i for i, text in enumerate(lines) if re.fullmatch(r"\s*- id: \"?351\.5\"?", text))
+    weight_line = next(i for i in range(start, len(lines)) if lines[i].strip().startswith("weight:")) + 1
+    weight = int(lines[weight_line - 1].split(":")[1])
+    found = [p.format(tree.root) for p in load_curriculum(tree.root).problems if p.objective == "351.5"]
+    assert (
+        f"content/objectives.yaml:{weight_line}: warning: objective 351.5 has weight {weight} but 1 valid question: "
+        "`lpic3 exam new` draws one per weight point and cannot draw a full exam" in found
+    ), found
+
+
+# Files that are not plain, small text: an error each, never a hang or a memory blow-up.
+def test_a_fifo_named_questions_yaml_does_not_hang(tree: Tree) -> None:
+    path = tree.root / "content/351.5/questions.yaml"
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    assert one_error(tree) == "content/351.5/questions.yaml: error: is a FIFO (named pipe), expected a file"
+
+
+def test_a_symlink_to_dev_zero_is_not_read(tree: Tree) -> None:
+    path = tree.root / "exercises/351.5/zero.yaml"
+    path.parent.mkdir(parents=True)
+    path.symlink_to("/dev/zero")
+    assert one_error(tree) == "exercises/351.5/zero.yaml: error: is a character device, expected a file"
+
+
+def test_a_file_over_the_size_limit_is_not_read(tree: Tree) -> None:
+    path = tree.root / "content/351.5/questions.yaml"
+    path.parent.mkdir(parents=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for _ in range(50 * 1024 * 1024 // len(GOOD_SINGLE)):
+            handle.write(GOOD_SINGLE)
+    assert one_error(tree) == "content/351.5/questions.yaml: error: is larger than 2 MiB, lpic3's limit for one file"
+
+
+def _unprivileged(argv: list[str]) -> list[str]:
+    """``argv`` run so that file permissions bite: as root, in a new user namespace (root there has
+    no CAP_DAC_OVERRIDE over the files of the real root)."""
+    if os.geteuid() != 0:
+        return argv
+    if not shutil.which("unshare"):
+        pytest.skip("unshare (util-linux) is needed to drop root's file permission override")
+    return ["unshare", "--user", *argv]
+
+
+@pytest.mark.parametrize(
+    ("locked", "status", "expected"),
+    [
+        ("", 2, "lpic3: {root}: cannot be read: permission denied"),
+        ("content", 1, "content: error: cannot list folder: Permission denied"),
+        ("content/351.5/lesson.md", 1, "content/351.5/lesson.md: error: cannot be read: permission denied"),
+    ],
+    ids=["tree", "content-folder", "lesson"],
+)
+def test_unreadable_trees_are_one_line(tree: Tree, locked: str, status: int, expected: str) -> None:
+    tree.write("content/351.5/questions.yaml", GOOD_SINGLE)
+    tree.write("content/351.5/lesson.md", '---\nobjective: "351.5"\ntitle: Disks\n---\n# Disks\n')
+    (tree.root / locked).chmod(0)
+    try:
+        result = subprocess.run(
+            _unprivileged([sys.executable, "-m", "trainer", "lint", str(tree.root)]),
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        (tree.root / locked).chmod(0o755)
+    assert result.returncode == status, result.stderr
+    assert expected.format(root=tree.root) in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -64,9 +64,8 @@ def load_exercise(
     hints = f.strings("hints")
     checks = _checks(f)
     # Every check id written in the file, valid or not: a broken check is reported once, at itself.
-    items = data.get("checks")
-    written = {c.get("id") for c in items if isinstance(c, dict)} if isinstance(items, list) else set()
-    wrong = _wrong_answers(f, {cid for cid in written if isinstance(cid, str)})
+    items = data.get("checks") if isinstance(data.get("checks"), list) else []
+    wrong = _wrong_answers(f, {c["id"] for c in items if isinstance(c, dict) and isinstance(c.get("id"), str)})
     _check_placeholders(f, {p.name for p in params} | {WORKDIR})
     if not f.ok:
         return None
@@ -116,9 +115,7 @@ def _params(f: Fields) -> tuple[Param, ...]:
             and spec["choices"]
             and all(isinstance(c, str | int) and not isinstance(c, bool) for c in spec["choices"])
         ):
-            choices = _choices(f, name, spec["choices"])
-            if choices:
-                params.append(Param(name, choices=choices))
+            params.append(Param(name, choices=_choices(f, name, spec["choices"])))
         elif (
             isinstance(spec, dict)
             and set(spec) == {"range"}
@@ -139,7 +136,6 @@ def _choices(f: Fields, name: str, items: LineList) -> tuple[str, ...]:
     """The values of a ``choices`` parameter as text; each one that could break the shell text
     or the regular expression it is pasted into is a problem at its line."""
     values = tuple(excerpt(c) if isinstance(c, int) and c.bit_length() > 64 else str(c) for c in items)
-    good = True
     for index, value in enumerate(values):
         if not PARAM_VALUE.fullmatch(value):
             f.problem(
@@ -147,8 +143,7 @@ def _choices(f: Fields, name: str, items: LineList) -> tuple[str, ...]:
                 f"parameter {name!r}: choice {excerpt(value)} may hold only letters, digits and . _ : / @ % + = , -",
                 line=items.line_of(index),
             )
-            good = False
-    return values if good else ()
+    return values
 
 
 def _checks(f: Fields) -> tuple[Check, ...]:

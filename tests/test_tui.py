@@ -614,8 +614,9 @@ async def test_keys_pressed_quickly_answer_the_questions_they_were_meant_for(
         start = next(i for i in range(1, 57) if kinds[i : i + 4] == [False, False, False, True])
         await screen.action_jump(start - 1)
         keys = []
-        for item in items[start : start + 3]:
-            keys += ["n", *[LETTERS[p].lower() for p in item.displayed_answer()]]
+        for item in items[start : start + 3]:  # the middle question is also flagged right after its answer
+            flag = ["f"] if item is items[start + 1] else []
+            keys += ["n", *[LETTERS[p].lower() for p in item.displayed_answer()], *flag]
         for key in [*keys, "n", "i", *"pbnq"]:
             app._driver.send_message(events.Key(key, key))  # type: ignore[union-attr]
         deadline = time.monotonic() + 30  # a burst takes a while on a busy machine
@@ -626,6 +627,7 @@ async def test_keys_pressed_quickly_answer_the_questions_they_were_meant_for(
         saved = store.exam_answers(screen.exam_id)
         for position in range(start, start + 3):
             assert sorted(saved[position][0]) == sorted(items[position].question.answer), position  # type: ignore[arg-type]
+            assert saved[position][1] == (position == start + 1)
         assert start - 1 not in saved
         typed = screen.query_one(Input).value
         assert "pbnq".endswith(typed) and saved.get(start + 3, ("", False))[0] in (typed, None)

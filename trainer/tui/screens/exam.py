@@ -177,13 +177,20 @@ class ExamScreen(Screen[None]):
         self.query_one("#navigator", Static).update("".join(cells))
 
     # -- answering ---------------------------------------------------------------------------------
-    def on_question_view_changed(self, event: QuestionView.Changed) -> None:
-        response, position = event.view.response, self.paper.items.index(event.view.item)
-        if not self._save(lambda: self.store.save_exam_response(self.exam_id, position, response, self.remaining)):
+    def record(self, view: QuestionView) -> None:
+        """Save the answer ``view`` holds, if it is not what was saved (the view may be gone by now)."""
+        response, position = view.response, self.paper.items.index(view.item)
+        if response == self.responses[position] or not self._save(
+            lambda: self.store.save_exam_response(self.exam_id, position, response, self.remaining)
+        ):
             return
         self.responses[position] = response
         self.update_navigator()
         self.update_clock()
+
+    def on_question_view_changed(self, event: QuestionView.Changed) -> None:
+        """A click or a typed character (a key's pick is recorded at once, below)."""
+        self.record(event.view)
 
     async def on_question_view_submitted(self) -> None:
         """Enter in a fill-in field: the answer is saved already; on to the next question."""
@@ -191,9 +198,10 @@ class ExamScreen(Screen[None]):
 
     def action_pick(self, position: int) -> None:
         self.view.toggle(position)
+        self.record(self.view)  # before the next key: a flag or a move right after it reads the store
 
     def action_pick_cursor(self) -> None:
-        self.view.toggle(self.view.cursor)
+        self.action_pick(self.view.cursor)
 
     def action_move(self, step: int) -> None:
         self.view.move(step)

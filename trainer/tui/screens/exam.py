@@ -50,14 +50,14 @@ class ExamScreen(Screen[None]):
         *ANSWER_BINDINGS,
         Binding("pageup", "scroll(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll(1)", "Scroll down", show=False),
-        Binding("n,right", "go(1)", "Next"),
-        Binding("p,left", "go(-1)", "Prev"),
-        Binding("f", "flag", "Flag"),
-        Binding("r", "review", "Submit"),
-        Binding("i,enter", "type_answer", "Type"),
-        Binding("escape", "done_typing", "Done typing"),
-        Binding("escape", "pause", "Pause"),
-        Binding("q", "quit_exam", "Quit"),
+        Binding("n,right", "go(1)", "Next", tooltip="Next question"),
+        Binding("p,left", "go(-1)", "Prev", tooltip="Previous question"),
+        Binding("f", "flag", "Flag", tooltip="Flag the question to come back to it"),
+        Binding("r", "review", "Submit", tooltip="Review what is unanswered or flagged, then submit"),
+        Binding("i,enter", "type_answer", "Type", tooltip="Type the answer of a fill-in question"),
+        Binding("escape", "done_typing", "Done typing", tooltip="Leave the answer field (so does Tab)"),
+        Binding("escape", "pause", "Pause", tooltip="Pause the exam: its clock stops until you resume it (e)"),
+        Binding("q", "quit_exam", "Quit", tooltip="Quit lpic3 (asks first; the exam is kept to resume)"),
     ]
 
     def __init__(

@@ -14,8 +14,8 @@ from textual.widgets import Markdown
 def _rows(bindings: list[BindingType]) -> list[str]:
     rows = []
     for binding in bindings:
-        if isinstance(binding, Binding):
-            keys, text = binding.key, binding.description
+        if isinstance(binding, Binding):  # the tooltip where the footer's word is too short to explain
+            keys, text = binding.key, binding.tooltip or binding.description
         else:
             keys, text = binding[0], binding[2] if len(binding) > 2 else binding[1]
         rows.append(f"| `{keys.replace(',', '` `')}` | {text} |")

@@ -379,6 +379,7 @@ class LabAttempt:
     hints: int
     checked_at: float | None
     passed: bool | None
+    seed: int | None = None  # the seed the parameters were drawn with: the same seed draws them again
 
 
 class LabAttempts:
@@ -446,7 +447,6 @@ def _make_private(path: Path) -> None:
     except FileExistsError:
         for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             try:
-    seed: int | None = None  # the seed the parameters were drawn with: the same seed draws them again
                 info = each.stat()
             except FileNotFoundError:
                 continue
@@ -490,6 +490,7 @@ def _connect(path: Path, wait: float) -> sqlite3.Connection:
         with db:
             db.executescript(_SCHEMA)
             _check_version(db, path)
+            _add_columns(db)
     except sqlite3.DatabaseError as exc:
         db.close()
         if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _BROKEN_CODES:
@@ -499,6 +500,13 @@ def _connect(path: Path, wait: float) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Columns added since a table was first made (older lpic3 versions name their columns, so they
+    still read and write the file)."""
+    if "seed" not in {row[1] for row in db.execute("PRAGMA table_info(lab_attempts)")}:
+        db.execute("ALTER TABLE lab_attempts ADD COLUMN seed INTEGER")
 
 
 def _check_version(db: sqlite3.Connection, path: Path) -> None:
@@ -531,11 +539,3 @@ def _exam(row: tuple) -> ExamRecord:  # type: ignore[type-arg]
         finished,
         json.loads(result) if result else None,
     )
-            _add_columns(db)
-def _add_columns(db: sqlite3.Connection) -> None:
-    """Columns added since a table was first made (older lpic3 versions name their columns, so they
-    still read and write the file)."""
-    if "seed" not in {row[1] for row in db.execute("PRAGMA table_info(lab_attempts)")}:
-        db.execute("ALTER TABLE lab_attempts ADD COLUMN seed INTEGER")
-
-

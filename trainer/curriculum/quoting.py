@@ -14,13 +14,15 @@ LIMIT = 60  # characters of a value a message quotes
 
 # C0 and C1 controls and DEL; a text field may hold only newline and tab of these.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def printable(text: str) -> str:
-    """``text`` with every control character (newline and tab too) shown as an escape, so one
-    message stays one line and cannot move the cursor or change colours."""
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+    """``text`` with every character ``repr`` would escape (controls, newline and tab too, line and
+    paragraph separators, unassigned code points) shown as an escape, so one message stays one
+    line and cannot move the cursor or change colours."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def shorten(text: str, limit: int = LIMIT) -> str:

@@ -79,11 +79,11 @@ class _Builder:
     Walking the nodes directly is about three times faster than PyYAML's generator-based
     constructor. An alias yields the very object built for its anchor, and the values it stands
     for are counted as if copied: whoever walks the result later (a linter, a message) walks them
-    all, so the count is capped. Without ``aliases`` any alias is refused.
+    all, so the count is capped.
     """
 
-    def __init__(self, loader: Any, first_line: int, aliases: bool) -> None:
-        self.loader, self.offset, self.aliases = loader, first_line - 1, aliases
+    def __init__(self, loader: Any, first_line: int) -> None:
+        self.loader, self.offset = loader, first_line - 1
         self.built: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}  # values each built node expands to
         self.building: set[int] = set()
@@ -95,8 +95,6 @@ class _Builder:
     def build(self, node: yaml.Node) -> Any:
         key = id(node)
         if key in self.built:
-            if not self.aliases:
-                raise _Refused(self.line(node), "aliases (*name) are not allowed here: write each value out")
             self._count(self.sizes[key], node)
             return self.built[key]
         if key in self.building:
@@ -234,8 +232,14 @@ def load_yaml(path: Path, text: str | None = None, first_line: int = 1, aliases:
     offset = first_line - 1
     loader = _Loader(text)
     try:
+        if not aliases:  # the composed nodes no longer tell where an alias was written: the events do
+            alias = next((e for e in yaml.parse(text, Loader=_Loader) if isinstance(e, yaml.AliasEvent)), None)
+            if alias is not None:
+                raise _Refused(
+                    alias.start_mark.line + 1 + offset, "aliases (*name) are not allowed here: write each value out"
+                )
         node = loader.get_single_node()
-        return None if node is None else _Builder(loader, first_line, aliases).build(node)
+        return None if node is None else _Builder(loader, first_line).build(node)
     except _Refused as refused:
         raise _error(path, refused.line, refused.message) from None
     except yaml.MarkedYAMLError as exc:

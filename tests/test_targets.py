@@ -102,3 +102,55 @@ def test_ssh_target_with_an_unknown_host_key_says_so(sshd: int, tmp_path: Path) 
     (tmp_path / "known_hosts").write_text("")
     with pytest.raises(SessionError, match=r"127\.0\.0\.1"):
         parse_target(f"ssh://root@127.0.0.1:{sshd}").session().open()
+
+
+@pytest.mark.parametrize(
+    ("spec", "complaint"),
+    [
+        ("ssh://-Fevil", "the host must be a name"),
+        ("ssh://-oProxyCommand=touch%20x@host", "the user name may hold"),
+        ("ssh://alice@-oProxyCommand=x", "the host must be a name"),
+        ("ssh://host:0", "the port must be a number from 1 to 65535"),
+        ("ssh://host:65536", "the port must be a number from 1 to 65535"),
+        ("ssh://host:22x", "the port must be a number from 1 to 65535"),
+        ("ssh://alice:secret@host", "no password, path or query"),
+        ("ssh://host/etc", "no password, path or query"),
+        ("ssh://host?x=1", "no password, path or query"),
+        ("ssh://ho st", "blanks and control characters"),
+        ("ssh://host\n-Fevil", "blanks and control characters"),
+        ("ssh://host;reboot", "the host must be a name"),
+        ("ssh://" + "a" * 100_000, "the host must be a name"),
+    ],
+)
+def test_ssh_targets_that_ssh_could_misread_are_refused(spec: str, complaint: str) -> None:
+    with pytest.raises(TargetError) as refused:
+        parse_target(spec)
+    assert complaint in str(refused.value) and len(str(refused.value)) < 200
+
+
+@pytest.mark.parametrize(
+    ("spec", "destination", "port"),
+    [
+        ("ssh://alice@lab1.example.org:2222", "alice@lab1.example.org", "2222"),
+        ("ssh://lab_vm", "lab_vm", "22"),
+        ("ssh://root@192.0.2.7/", "root@192.0.2.7", "22"),
+        ("ssh://[2001:db8::7]:2200", "2001:db8::7", "2200"),
+    ],
+)
+def test_the_destination_always_follows_a_double_dash(spec: str, destination: str, port: str) -> None:
+    argv = parse_target(spec).argv
+    at = argv.index("--")
+    assert argv[at + 1] == destination and argv[at - 2 : at] == ("-p", port)
+
+
+def test_a_host_that_looks_like_an_option_never_reaches_ssh_as_one(tmp_path: Path) -> None:
+    """Even a host that got past parsing (ssh_target is also called directly) is after ``--``:
+    ssh takes ``-oProxyCommand=...`` as a host name, so the command never runs."""
+    from checkers.targets import ssh_target
+
+    marker = tmp_path / "proxy-command-ran"
+    target = ssh_target("test", f"-oProxyCommand=touch {marker}", 22, None, "test")
+    done = subprocess.run(
+        target.argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode != 0 and not marker.exists(), done.stderr

@@ -60,15 +60,16 @@ def load_exercise(
     title, task, difficulty = f.text("title"), f.text("task"), f.number("difficulty", 1, 3)
     requires = _requires(f)
     params = _params(f)
-    setup, solution, reset, note = f.text("setup", ""), f.text("solution"), f.text("reset"), f.text("note", "")
-    hints = f.strings("hints")
+    setup, solution, reset, note = f.text("setup") or "", f.text("solution"), f.text("reset"), f.text("note") or ""
+    hints = f.strings("hints") or ()
     checks = _checks(f)
     # Every check id written in the file, valid or not: a broken check is reported once, at itself.
-    items = data.get("checks") if isinstance(data.get("checks"), list) else []
+    written = data.get("checks")
+    items = written if isinstance(written, list) else []
     wrong = _wrong_answers(f, {c["id"] for c in items if isinstance(c, dict) and isinstance(c.get("id"), str)})
     _check_placeholders(f, {p.name for p in params} | {WORKDIR})
-    if not f.ok:
-        return None
+    if not (f.ok and eid and objective and title and task and difficulty and solution and reset):
+        return None  # every missing or wrong field has been reported
     return Exercise(
         eid,
         objective.id,
@@ -77,7 +78,7 @@ def load_exercise(
         difficulty,
         task,
         requires,
-        params,  # type: ignore[arg-type, union-attr]
+        params,
         setup,
         checks,
         hints,
@@ -111,7 +112,7 @@ def _params(f: Fields) -> tuple[Param, ...]:
         if (
             isinstance(spec, dict)
             and set(spec) == {"choices"}
-            and isinstance(spec["choices"], list)
+            and isinstance(spec["choices"], LineList)
             and spec["choices"]
             and all(isinstance(c, str | int) and not isinstance(c, bool) for c in spec["choices"])
         ):

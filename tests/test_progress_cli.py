@@ -23,8 +23,8 @@ def test_progress_reports_answers_due_reviews_and_last_exam(tmp_path: Path) -> N
 
     schedule(store, question.id, Recall.WRONG)
     exam = store.start_exam(1, 90, [])
-    result = {"correct": 40, "total": 60, "percent": 66.7, "scaled_estimate": 514}
-    store.finish_exam(exam, 100.0, lambda saved: (result, []))
+    graded: dict[str, object] = {"correct": 40, "total": 60, "percent": 66.7, "scaled_estimate": 514}
+    store.finish_exam(exam, 100.0, lambda saved: (graded, []))
     store.close()
     result = run_lpic3("progress", "--json", env={"LPIC3_HOME": str(home)})
     assert result.returncode == 0, result.stderr

@@ -235,9 +235,8 @@ def load_yaml(path: Path, text: str | None = None, first_line: int = 1, aliases:
         if not aliases:  # the composed nodes no longer tell where an alias was written: the events do
             alias = next((e for e in yaml.parse(text, Loader=_Loader) if isinstance(e, yaml.AliasEvent)), None)
             if alias is not None:
-                raise _Refused(
-                    alias.start_mark.line + 1 + offset, "aliases (*name) are not allowed here: write each value out"
-                )
+                line = alias.start_mark.line + 1 + offset if alias.start_mark else first_line
+                raise _Refused(line, "aliases (*name) are not allowed here: write each value out")
         node = loader.get_single_node()
         return None if node is None else _Builder(loader, first_line).build(node)
     except _Refused as refused:

@@ -115,3 +115,49 @@ def test_headless_packages_never_import_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60, check=False
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], status: int) -> str:
+    """The single stderr line of a failed command, after checking its exit status."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == status and len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+def test_an_unknown_objective_is_a_usage_error(tree: Tree) -> None:
+    """Before, a typo (35l.1) filtered every problem away: "0 errors" on a broken tree."""
+    tree.write("content/351.5/questions.yaml", "- id: x\n  type: single\n")
+    line = one_line_error(run_lpic3("lint", str(tree.root), "--objective", "35l.1", "--strict"), 2)
+    assert "no objective '35l.1'" in line and "351.1, 351.2" in line and "353.4" in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("lint", ""), ("stats", " "), ("exam", "new", "--sheet", ""), ("progress", "--path", ""), ("exam", "grade", "")],
+)
+def test_an_empty_path_is_a_usage_error(args: tuple[str, ...]) -> None:
+    """Before, `lint ""` linted the bundled tree and `exam new --sheet ""` wrote no sheet, silently."""
+    result = run_lpic3(*args)
+    assert "the path is empty" in one_line_error(result, 2) and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lint", "L"),
+        ("stats", "/tmp/L"),
+        ("exam", "grade", "L"),
+        ("exam", "new", "--sheet", "L"),
+        ("labs", "--path", "L"),
+        ("lab", "show", "x", "--path", "L"),
+    ],
+)
+def test_a_path_of_100000_characters_is_one_short_line(args: tuple[str, ...]) -> None:
+    long = "a" * 100_000
+    line = one_line_error(run_lpic3(*(a.replace("L", long) for a in args)), 2)
+    assert "the path is too long (100,0" in line and len(line) < 200
+
+
+def test_a_seed_too_long_to_print_is_refused_without_repeating_it() -> None:
+    result = run_lpic3("exam", "new", "--seed", "9" * 5000)
+    assert result.returncode == 2 and "at most 18 digits" in result.stderr and len(result.stderr) < 1000

@@ -57,7 +57,7 @@ class TrainerApp(App[None]):
 
     def on_mount(self) -> None:
         if self.store.notice:
-            self.notify(self.store.notice, severity="warning", timeout=20)
+            self.notify(self.store.notice, severity="warning", timeout=20, markup=False)  # a path may hold [ ]
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"

@@ -27,6 +27,10 @@ def open_curriculum(path: str | None) -> Curriculum:
     errors = [p for p in cur.problems if p.severity is Severity.ERROR]
     if errors:
         lint = "lpic3 lint" + (f" {shlex.quote(path)}" if path is not None else "")
-        more = f" ({len(errors) - 1} more: `{lint}` lists them)" if len(errors) > 1 else f" (`{lint}` checks a tree)"
+        more = (
+            f" (and {len(errors) - 1} more: `{lint}` lists them)"
+            if len(errors) > 1
+            else f" (fix it first; `{lint}` checks)"
+        )
         raise ContentError(dataclasses.replace(errors[0], message=errors[0].message + more))
     return cur

@@ -202,7 +202,7 @@ def read_text(path: Path) -> str:
             raise _error(path, 0, "is a directory, expected a file")
         if not stat.S_ISREG(mode):
             raise _error(path, 0, f"is {_KINDS.get(stat.S_IFMT(mode), 'not a regular file')}, expected a file")
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # swapped for a FIFO since: no hang
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO put there since: no hang
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 raise _error(path, 0, "is not a regular file, expected a file")

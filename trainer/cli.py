@@ -172,6 +172,10 @@ def _add_lab_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action.add_argument("--path", help=_PATH_HELP)
         if name in ("show", "check", "selftest"):
             action.add_argument("--json", action="store_true", help="print the result as JSON")
+        if name == "check":
+            action.add_argument(
+                "--explain", action="store_true", help="show the commands each check ran and what they returned"
+            )
         if name in ("start", "reset", "solve", "selftest"):
             action.add_argument("--yes", action="store_true", help="allow changes to a target that is not a sandbox")
         if name in ("start", "selftest"):

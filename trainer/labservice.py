@@ -30,11 +30,12 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from checkers.detect import Feature, detect
 from checkers.privdir import PrivateDirError, lab_root
 from checkers.probes import NOT_JUDGED, PASS
+from checkers.record import Recorder
 from checkers.session import SessionError, ShellSession
 from checkers.targets import Target, parse_target
 from checkers.targets import TargetError as BadTarget
@@ -241,15 +242,22 @@ class Lab:
         values: dict[str, str],
         cancel: threading.Event | None = None,
         each: Callable[[CheckResult], object] | None = None,
+        explain: bool = False,
     ) -> list[CheckResult]:
-        """Every check (after the requirements check), in order; ``each`` hears of each result."""
+        """Every check (after the requirements check), in order; ``each`` hears of each result. With
+        ``explain`` each result carries the commands its check ran and what they returned."""
         results = []
         with self.connection.use(cancel) as session:
             self._requirements(session)
             for check in self.exercise.checks:
-                results.append(run_check(session, check, values))
+                if explain:
+                    recorder = Recorder(session)
+                    result = replace(run_check(recorder, check, values), commands=recorder.take())
+                else:
+                    result = run_check(session, check, values)
+                results.append(result)
                 if each is not None:
-                    each(results[-1])
+                    each(result)
         return results
 
     def reset(self, values: dict[str, str], cancel: threading.Event | None = None) -> None:
@@ -294,10 +302,10 @@ class Lab:
     def start(self, seed: int | None = None) -> LabAttempt:
         return self.record_start(self.set_up(seed))
 
-    def check(self) -> tuple[list[CheckResult], str]:
+    def check(self, explain: bool = False) -> tuple[list[CheckResult], str]:
         """Every check on the started attempt, recorded; the results and their outcome."""
         attempt = self.started()
-        results = self.judge(attempt.params)
+        results = self.judge(attempt.params, explain=explain)
         return results, self.record_check(attempt, results)
 
 

@@ -139,7 +139,7 @@ def start(cur: Curriculum, args: argparse.Namespace) -> int:
 
 def check(cur: Curriculum, args: argparse.Namespace) -> int:
     with _lab(cur, args) as lab:
-        results, outcome = lab.check()
+        results, outcome = lab.check(explain=args.explain)
     if args.json:
         _print_json(
             {
@@ -147,14 +147,23 @@ def check(cur: Curriculum, args: argparse.Namespace) -> int:
                 "target": lab.target.spec,
                 "outcome": outcome,
                 "passed": outcome == PASS,
-                "checks": [r.to_json() for r in results],
+                "checks": [
+                    r.to_json() | ({"commands": [c.to_json() for c in r.commands]} if args.explain else {})
+                    for r in results
+                ],
             }
         )
     else:
         for r in results:
+            if args.explain:
+                print(f"check {r.check.id} ({r.check.probe}) ran on {lab.target.description}:")
+                for ran in r.commands:
+                    print("\n".join(f"  {line}" for line in ran.lines()))
             print(f"{LABELS[r.outcome]:<10} {r.check.id}: expected {r.verdict.expected}; seen {r.verdict.seen}")
             if r.outcome == FAIL:
                 print(f"{'':<10} hint: {r.hint}")
+            if args.explain:
+                print()
         print(f"{sum(r.outcome == PASS for r in results)}/{len(results)} checks passed")
     if outcome == NOT_JUDGED:
         unjudged = sum(r.outcome == NOT_JUDGED for r in results)

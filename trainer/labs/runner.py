@@ -10,9 +10,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from checkers import lablib
 from checkers.detect import detect
 from checkers.privdir import make_workdir_script, remove_workdir_script
 from checkers.probes import FAIL, NOT_JUDGED, PASS, Verdict, run_probe
+from checkers.record import Ran
 from checkers.shell import SCRIPT_TIMEOUT, Shell
 from trainer.curriculum.exercises import WORKDIR
 from trainer.curriculum.model import Check, Exercise
@@ -31,6 +33,7 @@ class CheckResult:
     verdict: Verdict
     waited: float = 0.0
     hint: str = ""  # the check's hint with the attempt's values
+    commands: tuple[Ran, ...] = ()  # what the check ran on the target, when it was explained (--explain)
 
     @property
     def passed(self) -> bool:
@@ -62,16 +65,22 @@ def outcome(results: list[CheckResult]) -> str:
 
 
 def run_script(shell: Shell, name: str, script: str, values: dict[str, str]) -> None:
-    """Run one of the lab's scripts. The attempt's working folder (``{{workdir}}``) is the runner's
-    part: made private and new before ``setup``, removed after the lab's own ``reset``."""
+    """Run one of the lab's scripts, with the lab library (``checkers.lablib``) defined in front of it.
+    The attempt's working folder (``{{workdir}}``) and its records are the runner's part: made
+    private and new before ``setup``; every process a script other than reset leaves running is
+    recorded when it ends; after the lab's own ``reset`` every recorded process still running is
+    stopped, and the records and the working folder are removed."""
     text, workdir = render(script, values), values.get(WORKDIR)
-    if workdir and name == "setup":
-        text = make_workdir_script(workdir) + text
-    elif workdir and name == "reset":
-        text = f"{text}\n{remove_workdir_script(workdir)}"
-    if not text.strip():
+    if not workdir and not text.strip():
         return
-    result = shell.run_script(text, timeout=SCRIPT_TIMEOUT)
+    head, tail = lablib.preamble(workdir), ""
+    if workdir and name == "setup":
+        head += make_workdir_script(workdir) + lablib.make_records_script()
+    if workdir and name == "reset":
+        tail = f"\n{lablib.sweep_script()}{remove_workdir_script(workdir)}"
+    elif workdir:
+        head += lablib.RECORD_LEFT
+    result = shell.run_script(head + text + tail, timeout=SCRIPT_TIMEOUT)
     if result.timed_out:
         raise ScriptFailed(f"{name} got no answer in time: {result.output.strip()[-500:]}")
     if result.status != 0:

@@ -12,6 +12,7 @@ requirements check) through a message; it waits for the answer or for a cancel.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -169,6 +170,9 @@ class LabScreen(Screen[None]):
         Binding("c", "check", "Check"),
         Binding("h", "hint", "Hint"),
         Binding("r", "reset", "Reset"),
+        Binding(
+            "e", "explain", "Commands", tooltip="Show or hide the commands the last check ran and what they returned"
+        ),
         Binding("escape", "leave", "Back / cancel"),
     ]
 
@@ -214,6 +218,7 @@ class LabScreen(Screen[None]):
             yield Markdown("", id="lab-task", parser_factory=plain_markdown)
             yield Markdown("", id="lab-results", parser_factory=plain_markdown)
             yield Markdown("", id="lab-hints", parser_factory=plain_markdown)
+            yield Markdown("", id="lab-explain", parser_factory=plain_markdown)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -248,7 +253,9 @@ class LabScreen(Screen[None]):
             return
         self._begin(
             Job("check", attempt),
-            lambda job: self.lab.judge(attempt.params, job.cancel, lambda r: self.post_message(self.Checked(job, r))),
+            lambda job: self.lab.judge(
+                attempt.params, job.cancel, lambda r: self.post_message(self.Checked(job, r)), explain=True
+            ),
         )
 
     def action_reset(self) -> None:
@@ -283,6 +290,17 @@ class LabScreen(Screen[None]):
             "\n\n".join(f"**Hint {n}/{len(self.exercise.hints)}.** {text}" for n, text in enumerate(hints, 1))
         )
 
+    def action_explain(self) -> None:
+        """Show (or hide again) the commands each check of the last check ran, with what they returned."""
+        view = self.query_one("#lab-explain", Markdown)
+        if view.source:
+            view.update("")
+        elif not self.results:
+            self.notify("Check first (c): then e shows the commands the checks ran.")
+        else:
+            view.update(explanation(self.results))
+            self.call_after_refresh(view.scroll_visible)
+
     def action_leave(self) -> None:
         if self.job is None:
             self.app.pop_screen()
@@ -305,6 +323,7 @@ class LabScreen(Screen[None]):
             return
         self.job = job
         self.results = []
+        self.query_one("#lab-explain", Markdown).update("")  # it told of the last check
         if job.kind != "check":  # what the screen said of the lab before no longer holds
             self.clear_results()
         self.status(f"{WHAT[job.kind]} ... (Escape cancels)" if job.kind != "machine" else f"{WHAT[job.kind]} ...")
@@ -402,3 +421,16 @@ class LabScreen(Screen[None]):
                     NOT_JUDGED: "not judged: the target did not answer in time; press c to check again",
                 }[verdict]
             )
+
+
+def explanation(results: list[CheckResult]) -> str:
+    """The commands each check ran on the target and what they returned, as Markdown: exam material,
+    and the way to see why a verdict is what it is (``lpic3 lab check --explain`` prints the same)."""
+    parts = ["**The commands the checks ran** (e hides them)"]
+    for r in results:
+        parts.append(f"**{MARKS[r.outcome]}** `{r.check.id}` ({r.check.probe}): expected {r.verdict.expected}")
+        lines = [line for ran in r.commands for line in ran.lines()] or ["(no command)"]
+        text = "\n".join(lines)
+        fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", text)), default=0))
+        parts.append(f"{fence}text\n{text}\n{fence}")
+    return "\n\n".join(parts)

@@ -1,0 +1,129 @@
+"""``lpic3 lab check --explain`` and the lab screen's e key: the exact commands each check ran on the
+target and what each returned, before the verdict; on this machine, with a bundled lab."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from checkers.record import OUTPUT_LIMIT, SHOWN_LINES, Recorder
+from checkers.session import ShellSession, local_argv
+from tests.conftest import run_lpic3
+from tests.lab_fixtures import remove_workdirs, until
+from tests.test_lab_screen import STAND_IN, open_lab, start, text
+from trainer.curriculum.loader import load_curriculum
+from trainer.curriculum.model import Curriculum
+from trainer.study.store import Store
+from trainer.tui.app import TrainerApp
+
+pytestmark = pytest.mark.usefixtures("remove_workdirs")
+__all__ = ["remove_workdirs"]  # the fixture, used by every test here
+
+LAB = "351.1-cpu-virt-flags"  # reads /proc/cpuinfo and a file in {{workdir}}: runs on any Linux
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Curriculum:
+    return load_curriculum()
+
+
+@pytest.fixture
+def started() -> Iterator[str]:
+    """The lab started on this machine; its working folder. Reset afterwards."""
+    result = run_lpic3("lab", "start", LAB, "--target", "local", "--yes")
+    assert result.returncode == 0, result.stderr
+    show = json.loads(run_lpic3("lab", "show", LAB, "--json").stdout)
+    yield show["params"]["workdir"]
+    run_lpic3("lab", "reset", LAB, "--yes")
+
+
+def test_explain_prints_each_command_and_what_it_returned_before_the_verdict(started: str) -> None:
+    result = run_lpic3("lab", "check", LAB, "--explain")
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    block = out.split("\n\n")[0].splitlines()  # the first check: the file holding the answer
+    assert block[0] == "check answer-format (file.contains) ran on this machine (local):"
+    assert block[1] == f"  $ cat {started}/answer"
+    assert re.fullmatch(r"    -> exit 1 \(\d+\.\d\d s\)", block[2]), block[2]
+    assert block[3] == f"    | cat: {started}/answer: No such file or directory"
+    assert block[4].startswith("FAIL       answer-format: expected ")
+    # A multi-line command shows as a terminal shows it, its output as the target printed it.
+    assert f"  > got=$(sed -n 1p {started}/answer | tr -d" in out
+    assert re.search(r"\n    \| answer: nothing, /proc/cpuinfo: (vmx|svm|none)\n", out)
+    assert out.rstrip().endswith("0/3 checks passed")
+    plain = run_lpic3("lab", "check", LAB).stdout
+    assert "$ " not in plain and plain.startswith("FAIL       answer-format: expected ")
+
+
+def test_explain_in_json_carries_the_commands_of_a_passing_check(started: str) -> None:
+    assert run_lpic3("lab", "solve", LAB, "--apply", "--yes").returncode == 0
+    result = run_lpic3("lab", "check", LAB, "--explain", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = json.loads(result.stdout)["checks"]
+    assert [c["outcome"] for c in checks] == ["pass"] * 3
+    (read,) = checks[0]["commands"]
+    answer = Path(started, "answer").read_text()
+    assert read == {
+        "command": f"cat {started}/answer",
+        "status": 0,
+        "output": answer,
+        "errors": "",
+        "seconds": read["seconds"],
+        "timed_out": False,
+    }
+    (flag,) = checks[1]["commands"]
+    assert flag["command"].startswith("want=$(grep -Eow 'vmx|svm' /proc/cpuinfo") and flag["status"] == 0
+    assert flag["output"] == f"answer: {answer.split()[0]}, /proc/cpuinfo: {answer.split()[0]}\n"
+    assert "commands" not in json.loads(run_lpic3("lab", "check", LAB, "--json").stdout)["checks"][0]
+
+
+def test_what_is_kept_of_an_output_is_capped_and_a_timeout_says_so() -> None:
+    with ShellSession(local_argv(), "local", time_scale=0.01) as session:  # 60 s budgets become 0.6 s
+        recorder = Recorder(session)
+        recorder.run("seq 1 5000")
+        recorder.run("sleep 5")
+        long, slow = recorder.take()
+        assert recorder.take() == ()
+    assert long.output.startswith("1\n2\n3\n") and len(long.output) < OUTPUT_LIMIT + 40
+    printed = "".join(f"{n}\n" for n in range(1, 5001))
+    assert long.output == printed[:OUTPUT_LIMIT] + f"\n[{len(printed) - OUTPUT_LIMIT} more characters]"
+    shown = long.lines()
+    assert shown[2:4] == ["  | 1", "  | 2"] and len(shown) == 2 + SHOWN_LINES + 1
+    assert re.fullmatch(r"  \| \[\d+ more line\(s\)\]", shown[-1])
+    assert slow.timed_out and slow.to_json()["status"] is None
+    assert slow.lines()[1].startswith("  -> no answer in time (")
+
+
+async def test_e_on_the_lab_screen_shows_the_commands_of_the_last_check(bundled: Curriculum) -> None:
+    exercise = next(e for e in bundled.exercises if e.id == LAB)
+    store = Store.open()
+    try:
+        app = TrainerApp(bundled, store)
+        async with app.run_test(size=(100, 40)) as pilot:
+            screen = await open_lab(app, pilot, exercise, store, STAND_IN)
+            await pilot.press("e")
+            assert any(n.message.startswith("Check first (c)") for n in app._notifications)
+            assert text(screen, "#lab-explain") == ""
+            await start(pilot, app, screen)
+            workdir = screen.lab.started().params["workdir"]
+            await pilot.press("c")
+            await until(pilot, lambda: screen.job is None and "checks passed" in text(screen, "#lab-results"))
+            await pilot.press("e")
+            shown = text(screen, "#lab-explain")
+            assert "**FAIL** `answer-format` (file.contains)" in shown
+            assert f"$ cat {workdir}/answer\n  -> exit 1 (" in shown
+            assert f"| cat: {workdir}/answer: No such file or directory" in shown
+            assert shown.count("```text\n$ ") == 3
+            await pilot.press("e")
+            assert text(screen, "#lab-explain") == ""
+            await pilot.press("e", "c")  # a new check: what it said of the last one goes
+            assert text(screen, "#lab-explain") == ""
+            await until(pilot, lambda: screen.job is None)
+            await pilot.press("e")
+            assert f"$ cat {workdir}/answer\n" in text(screen, "#lab-explain")
+    finally:
+        store.close()

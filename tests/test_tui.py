@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, DataTable, Input, Markdown, MarkdownViewer, OptionList
+from textual.widgets import Button, DataTable, Input, Markdown, OptionList
 
 from tests.lab_fixtures import until
 from tests.study_fixtures import make_curriculum
@@ -18,9 +18,10 @@ from trainer.study.store import Store
 from trainer.tui.app import TrainerApp
 from trainer.tui.screens.exam import ExamScreen, SubmitScreen
 from trainer.tui.screens.home import HomeScreen
-from trainer.tui.screens.lesson import LessonScreen
+from trainer.tui.screens.lesson import WIDE, LessonScreen
 from trainer.tui.screens.practice import PracticeScreen
 from trainer.tui.screens.results import ResultScreen, WrongAnswersScreen
+from trainer.tui.widgets.lesson_text import LessonText
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +59,11 @@ async def test_home_lists_objectives_and_opens_a_lesson(size: tuple[int, int], s
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen) and app.screen.lesson.objective == oid
-        viewer = app.screen.query_one(MarkdownViewer)
-        assert viewer.show_table_of_contents
-        await pilot.pause(0.2)
-        viewer.scroll_end(animate=False)
+        assert app.screen.show_contents == (size[0] >= WIDE)  # beside the text only where there is room
+        while not app.screen.loaded:
+            await pilot.pause(0.05)
+        text = app.screen.query_one(LessonText)
+        text.scroll_end(animate=False)
         await pilot.pause(0.2)
         await pilot.press("escape")
         await pilot.pause()

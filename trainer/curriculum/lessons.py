@@ -96,3 +96,8 @@ def _scan(lines: list[str], first_line: int) -> tuple[tuple[Heading, ...], str]:
             headings.append(Heading(len(heading.group(1)), heading.group(2), number))
         prose.append(line)
     return tuple(headings), "\n".join(prose)
+
+
+def body_headings(body: str) -> tuple[Heading, ...]:
+    """A lesson body's headings, ``line`` counted from 0 in the body: where the lesson viewer cuts it."""
+    return _scan(body.splitlines(), first_line=0)[0]

@@ -633,3 +633,53 @@ async def test_keys_pressed_quickly_answer_the_questions_they_were_meant_for(
         assert start - 1 not in saved
         typed = screen.query_one(Input).value
         assert "pbnq".endswith(typed) and saved.get(start + 3, ("", False))[0] in (typed, None)
+
+
+def burst(app: TrainerApp, *keys: str) -> None:
+    """Keys queued all at once, as a fast typist or a terminal sends them: none is handled before the next arrives."""
+    from textual import events
+
+    for key in keys:
+        app._driver.send_message(events.Key(key, key if len(key) == 1 else None))  # type: ignore[union-attr]
+
+
+async def settle(pilot, seconds: float = 2.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await pilot.pause(0.1)
+
+
+@pytest.mark.parametrize("keys", [["pageup"], ["pagedown"], ["l", "pagedown"], ["l", "pageup", "e", "pagedown"]])
+async def test_palette_page_keys_at_once_do_not_crash(synthetic: Curriculum, store: Store, keys: list[str]) -> None:
+    """ctrl+p and a page key in one burst: Textual 8.2.8's OptionList paged before its first layout (KeyError)."""
+    app = TrainerApp(synthetic, store)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        burst(app, "ctrl+p", *keys)
+        await settle(pilot)
+        assert app.screen.has_class("--textual-command-palette")  # still open, still answering
+        await pilot.press("pagedown", "pageup", "pagedown")
+        await pilot.pause()
+        from textual.command import CommandList
+
+        assert app.screen.query_one(CommandList).highlighted is not None
+    assert app.return_code in (None, 0)
+
+
+async def test_home_page_keys_on_a_tiny_terminal(synthetic: Curriculum, store: Store) -> None:
+    """At 30x8 the objective list has no rows on screen; PageUp there raised KeyError inside OptionList."""
+    app = TrainerApp(synthetic, store)
+    async with app.run_test(size=(30, 8)) as pilot:
+        await pilot.pause()
+        await pilot.press("pageup", "pagedown", "pageup")
+        burst(app, "pagedown", "pageup", "pagedown")
+        await settle(pilot, 1.0)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.resize_terminal(120, 40)  # room again: paging works
+        await pilot.pause()
+        options = app.screen.query_one("#objectives", OptionList)
+        before = options.highlighted
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert options.highlighted is not None and options.highlighted > (before or 0)
+    assert app.return_code in (None, 0)

@@ -15,7 +15,7 @@ from trainer.curriculum.model import Curriculum
 from trainer.paths import user_data_dir
 from trainer.study.instance import only_instance
 from trainer.study.store import Store
-from trainer.tui.commands import TrainerCommands
+from trainer.tui.commands import TrainerCommandPalette, TrainerCommands
 from trainer.tui.screens.home import HomeScreen
 
 
@@ -58,6 +58,11 @@ class TrainerApp(App[None]):
     def on_mount(self) -> None:
         if self.store.notice:
             self.notify(self.store.notice, severity="warning", timeout=20, markup=False)  # a path may hold [ ]
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: Textual's palette, with page keys that cannot crash it (TrainerCommandPalette)."""
+        if self.use_command_palette and not TrainerCommandPalette.is_open(self):
+            self.push_screen(TrainerCommandPalette(id="--command-palette"))
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"

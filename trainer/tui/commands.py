@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.binding import Binding, BindingType
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
+
+from trainer.tui.widgets.paging import page
 
 if TYPE_CHECKING:
     from trainer.tui.app import TrainerApp  # which imports this module
@@ -42,3 +45,16 @@ class TrainerCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), command, help=help_text or None)
+
+
+class TrainerCommandPalette(CommandPalette):
+    """Textual's palette with PageUp/PageDown that cannot crash it (see ``trainer.tui.widgets.paging``):
+    pressed at once after ctrl+p or while results arrive, Textual's own raised KeyError."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("pagedown", "page(1)", "Next page", show=False),
+        Binding("pageup", "page(-1)", "Previous page", show=False),
+    ]
+
+    def action_page(self, direction: int) -> None:
+        page(self.query_one(CommandList), direction)

@@ -16,6 +16,7 @@ from trainer.curriculum.model import Curriculum
 from trainer.curriculum.problems import Severity
 from trainer.study.progress import ObjectiveProgress, last_exam_score, objective_progress
 from trainer.study.store import LabAttempts, Store
+from trainer.tui.widgets.paging import PagedOptionList
 
 
 class HomeScreen(Screen[None]):
@@ -40,8 +41,8 @@ class HomeScreen(Screen[None]):
             f"  {'id':<6} {'objective':<31} {'wt':>2} {'lesson':<6} {'answered':>8} {'acc':>4} {'due':>3} {'labs':>4}",
             id="objectives-head",
         )
-        # An OptionList, not a DataTable: the same rows, with half the start-up cost.
-        yield OptionList(id="objectives")
+        # An OptionList, not a DataTable: the same rows, with half the start-up cost (paging safe when tiny).
+        yield PagedOptionList(id="objectives")
         yield Footer()
 
     def on_screen_resume(self) -> None:

@@ -1,11 +1,16 @@
 """A shell session on a lab target, driven by pexpect: opened once, reused for every command.
 
-The shell is a non-interactive ``bash -s`` on a pty with echo off, started through ``env -i``
-with a fixed PATH and ``LC_ALL=C``: no prompt, no rc files, no aliases or functions of the
-learner, no locale surprises. Each command is sent as ``eval '<quoted text>'`` in a group with
-stdin from /dev/null (so it cannot eat the protocol), followed by an end marker that carries a
-fresh random token and the exit status. The marker is printed by ``printf`` from two pieces, so
-the text sent can never match it even if a terminal echoed it.
+The shell is a ``bash -s`` on a pty with echo off, started with nothing of the caller's
+environment (``spawn_env``; then ``env -i``) but a PATH of the distribution's own directories and
+``LC_ALL=C``: no prompt, no rc files, no aliases, functions, ``BASH_ENV``, ``LD_PRELOAD`` or PATH of
+the learner, no locale surprises. On opening, the session finds the real tools checks run and pins
+them (``checkers.tools``: root's own files, never a wrapper); a command whose tool is missing or not
+trusted, or any command while ``/etc/ld.so.preload`` is set, comes back ``refused`` with the reason.
+
+Each command is sent as ``eval '<quoted text>'`` in a group with stdin from /dev/null (so it cannot
+eat the protocol), followed by an end marker that carries a fresh random token and the exit status.
+The marker is printed by ``printf`` from two pieces, so the text sent can never match it even if a
+terminal echoed it.
 
 Time: a command that overruns its timeout comes back ``timed_out`` (status 124, which says nothing
 about the state: probes turn it into "not judged") and the session is restarted on the next
@@ -19,6 +24,7 @@ it was given: the owner sees it within ``POLL`` seconds, closes the shell itself
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shlex
@@ -29,10 +35,16 @@ from collections.abc import Sequence
 import pexpect
 
 from checkers.shell import CLEAN_ENV, COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult
+from checkers.tools import NOT_FOUND_HANDLER, Tool, find_command, judge, namei_command, pin_command
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[=>]")
 START_TIMEOUT = 15.0
 POLL = 0.1  # seconds between looks at the cancel event while a command runs
+# Of the caller's environment only what the ssh client needs to reach the learner's agent; nothing
+# else (LD_PRELOAD, LD_LIBRARY_PATH, BASH_ENV, exported functions ...) reaches even the process that
+# starts the shell (env, unshare, runuser, ssh).
+KEPT_ENV = ("HOME", "SSH_AUTH_SOCK")
+PRELOAD = "/etc/ld.so.preload"  # non-empty: every program the target starts loads what it names
 
 
 class SessionError(Exception):
@@ -59,6 +71,8 @@ class ShellSession:
         self.cancel: threading.Event | None = None  # set by another thread: abandon the command in flight
         self.child: pexpect.spawn[str] | None = None
         self.commands = 0
+        self.tools: dict[str, Tool] = {}  # the real tools, found and judged when the shell opened
+        self.path_problem = ""  # why SYSTEM_PATH's own folders are not root's alone ("" when they are)
 
     def __enter__(self) -> ShellSession:
         self.open()
@@ -79,29 +93,60 @@ class ShellSession:
                 codec_errors="replace",
                 timeout=self.start_timeout * max(self.time_scale, 1.0),
                 dimensions=(50, 500),
+                env=spawn_env(),
             )
         except pexpect.ExceptionPexpect as exc:
             raise SessionError(f"cannot start a shell on {self.description}: {exc}") from None
         self.child.delaybeforesend = None  # pexpect waits 50 ms before each send by default
         token = secrets.token_hex(6)
         # A pty makes bash interactive: no prompts, no history expansion (!), no job control, no aliases.
+        # $__lpic3_t collects the names of tools refused or not found while a command runs (checkers.tools).
         self.child.sendline(
             "PS1= PS2= PROMPT_COMMAND=; set +H +m; unalias -a; "
-            "__lpic3_err=$(mktemp /tmp/lpic3-stderr.XXXXXX); trap 'rm -f \"$__lpic3_err\"' EXIT; "
-            "exec 3> >(exec cat); "
+            "__lpic3_err=$(mktemp /tmp/lpic3-stderr.XXXXXX); __lpic3_t=$(mktemp /tmp/lpic3-tools.XXXXXX); "
+            'trap \'rm -f "$__lpic3_err" "$__lpic3_t"\' EXIT; '
+            f"exec 3> >(exec cat); {NOT_FOUND_HANDLER}; "
             f"printf '%s%s\\n' __LPIC3_READY_ {token}"
         )
+        budget = self.start_timeout * max(self.time_scale, 1.0)
         try:
-            answered = self._wait(f"__LPIC3_READY_{token}\r?\n", self.start_timeout * max(self.time_scale, 1.0))
+            answered = self._wait(f"__LPIC3_READY_{token}\r?\n", budget)
         except pexpect.EOF:
             answered = False
         if not answered:
             seen = clean_output(self.child.before or "").strip()[-300:]
             self.close()
             raise SessionError(
-                f"no shell answered on {self.description} within {self.start_timeout * max(self.time_scale, 1.0):g} s"
-                + (f": {seen}" if seen else "")
+                f"no shell answered on {self.description} within {budget:g} s" + (f": {seen}" if seen else "")
             )
+        self._pin_tools(budget)
+
+    def _pin_tools(self, budget: float) -> None:
+        """Find the real tools, judge who may change them, and make the shell run only those (three
+        round trips when the shell opens, none per command)."""
+        found = self._setup_step(find_command(), "find the real tools", budget).split()
+        namei = next((path for path in found if path.rsplit("/", 1)[-1] == "namei"), None)
+        listing = self._setup_step(namei_command(namei, found), "read their owners", budget) if namei else None
+        self.tools, self.path_problem = judge(found, listing)
+        self._setup_step(pin_command(self.tools.values()), "pin the real tools", budget)
+
+    def _setup_step(self, text: str, what: str, budget: float) -> str:
+        """Run ``text`` in the session's own shell (not a subshell: what it defines stays); its output."""
+        result = self._send(f"{text}\n__lpic3_s=$?", what, budget)
+        if result.timed_out or result.status != 0:  # a timeout already closed the shell
+            self.close()
+            raise SessionError(
+                f"the shell on {self.description} could not {what}: {result.output.strip()[-300:] or 'no answer'}"
+            )
+        return result.output
+
+    def refusal(self, names: list[str]) -> str:
+        """Why a command whose run noted ``names`` (tools refused or not found, or PRELOAD) cannot be
+        judged ("" when it can)."""
+        reasons = [self.path_problem and f"the system's own folders are not root's alone: {self.path_problem}"]
+        for name in dict.fromkeys(names):
+            reasons.append(f"{PRELOAD} is set" if name == PRELOAD else self.tools.get(name, Tool(name)).refusal)
+        return "; ".join(r for r in reasons if r)
 
     def close(self) -> None:
         if self.child is not None:
@@ -142,6 +187,13 @@ class ShellSession:
                 f"; printf '%s%s\\n' __LPIC3_ERR_ {token} >&3; "
                 'while IFS= read -r __l || [ -n "$__l" ]; do printf \'%s\\n\' "$__l"; done <"$__lpic3_err" >&3'
             )
+        # What the command could not be trusted with: two stat calls, no process, when there is nothing.
+        wrapped += (
+            f"; if [ -s {PRELOAD} ] || [ -s \"$__lpic3_t\" ]; then printf '%s%s\\n' __LPIC3_REFUSED_ {token}; "
+            f"[ -s {PRELOAD} ] && printf '%s\\n' {PRELOAD}; "
+            'while IFS= read -r __l || [ -n "$__l" ]; do printf \'%s\\n\' "$__l"; done <"$__lpic3_t"; '
+            f': >"$__lpic3_t"; fi >&{fd}'
+        )
         self.child.send(f"{wrapped}\nprintf '%s%s_%s\\n' __LPIC3_END_ {token} \"$__lpic3_s\" >&{fd}\n")
         budget = timeout * self.time_scale
         try:
@@ -157,10 +209,11 @@ class ShellSession:
             return CommandResult(command, 124, seen + note, timed_out=True)
         self.commands += 1
         output, errors = clean_output(self.child.before or ""), ""
+        output, _, noted = output.partition(f"__LPIC3_REFUSED_{token}\n")
         if stderr_file:
             output, _, errors = output.partition(f"__LPIC3_ERR_{token}\n")
         status = self.child.match.group(1) if isinstance(self.child.match, re.Match) else "-1"
-        return CommandResult(command, int(status), output, errors)
+        return CommandResult(command, int(status), output, errors, refused=self.refusal(noted.splitlines()))
 
     def _wait(self, pattern: str, timeout: float) -> bool:
         """Wait for ``pattern``: True when it came, False after ``timeout`` seconds. Looks at the
@@ -180,6 +233,12 @@ class ShellSession:
         if self.cancel is not None and self.cancel.is_set():
             self.close()
             raise Interrupted(f"stopped on request; the shell on {self.description} was closed")
+
+
+def spawn_env() -> dict[str, str]:
+    """The environment the process that starts a target's shell gets: ``KEPT_ENV`` of the caller's,
+    the clean PATH and locale, a dumb terminal."""
+    return {**{k: os.environ[k] for k in KEPT_ENV if k in os.environ}, **CLEAN_ENV, "TERM": "dumb"}
 
 
 def local_argv(user: str | None = None) -> list[str]:

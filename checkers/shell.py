@@ -12,7 +12,10 @@ from typing import Protocol
 
 COMMAND_TIMEOUT = 60.0  # seconds one command may take on an unloaded target; sessions scale it for slow ones
 SCRIPT_TIMEOUT = 300.0  # seconds for a lab's setup, reset or solution script, scaled alike
-CLEAN_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}
+# Only the distribution's own directories: /usr/local and anything else a learner may write to never
+# come first, so a wrapper named like a tool a check runs is never found (checkers/tools.py).
+SYSTEM_PATH = ("/usr/sbin", "/usr/bin", "/sbin", "/bin")
+CLEAN_ENV = {"PATH": ":".join(SYSTEM_PATH), "LC_ALL": "C"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +25,9 @@ class CommandResult:
     output: str  # stdout and stderr together, or stdout alone when run with merge=False
     errors: str = ""  # stderr, when run with merge=False
     timed_out: bool = False  # no answer within the timeout: the status (124) and output say nothing of the state
+    # Why this answer cannot be trusted, "" when it can: a tool it ran is missing or not the real one
+    # ("the real getcap is missing: ..."), or /etc/ld.so.preload is set. Probes make it "not judged".
+    refused: str = ""
 
 
 class Shell(Protocol):

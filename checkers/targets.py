@@ -134,7 +134,9 @@ def ssh_target(
         control = runtime_dir() / "ssh-%C"
     except PrivateDirError as exc:
         raise TargetError(str(exc)) from None
-    env = ["env", "-i", *(f"{k}={v}" for k, v in CLEAN_ENV.items()), "TERM=dumb", "PS1=", "PS2="]
+    # Absolute paths: the remote login shell runs this line after its rc files, where a function named
+    # env or bash would otherwise win.
+    env = ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in CLEAN_ENV.items()), "TERM=dumb", "PS1=", "PS2="]
     options = [
         "BatchMode=yes",
         "StrictHostKeyChecking=yes",
@@ -153,7 +155,7 @@ def ssh_target(
         "--",  # the destination is never read as an option
         f"{user}@{host}" if user else host,
         *env,
-        "bash",
+        "/bin/bash",
         "--noprofile",
         "--norc",
         "-s",

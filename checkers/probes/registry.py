@@ -6,7 +6,9 @@ reject an exercise whose check names an unknown probe or gives it the wrong argu
 
 A verdict has three outcomes: pass, fail, and not judged. A command that got no answer in time says
 nothing about the state (a busy machine, a slow VM), so ``run_probe`` stops the probe there and
-returns "not judged" with the reason; no probe can turn a timeout into a fail.
+returns "not judged" with the reason; no probe can turn a timeout into a fail. So does an answer the
+session refused (``CommandResult.refused``: the real tool is missing or not trusted, or
+/etc/ld.so.preload is set).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from checkers.probes.values import SEEN_LIMIT, cap
 from checkers.shell import COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult, Shell
 
 PASS, FAIL, NOT_JUDGED = "pass", "fail", "not judged"
+REFUSED = "not judged: "  # how the seen text of a verdict starts when the session refused the answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +103,12 @@ def argument_problems(name: str, args: dict[str, object]) -> list[str]:
 
 
 class NoAnswer(Exception):
-    """A command of a probe got no answer in time: the probe cannot judge."""
+    """A command of a probe got no answer it can judge: none in time, or one from a tool that is not
+    the real one (``CommandResult.refused``). ``reason`` says which."""
 
-    def __init__(self, result: CommandResult, seconds: float) -> None:
+    def __init__(self, result: CommandResult, reason: str) -> None:
         super().__init__(result.command)
-        self.result, self.seconds = result, seconds
+        self.result, self.reason = result, reason
 
 
 class _Answered:
@@ -124,7 +128,11 @@ class _Answered:
     @staticmethod
     def _answer(result: CommandResult, start: float) -> CommandResult:
         if result.timed_out:
-            raise NoAnswer(result, time.monotonic() - start)
+            command = " ".join(result.command.split())
+            seconds = time.monotonic() - start
+            raise NoAnswer(result, f"no answer in {seconds:.0f} s (from `{cap(command, 80)}`), not judged; check again")
+        if result.refused:
+            raise NoAnswer(result, REFUSED + result.refused)
         return result
 
 
@@ -135,12 +143,7 @@ def run_probe(shell: Shell, name: str, args: Mapping[str, object]) -> Verdict:
     try:
         verdict = spec.func(_Answered(shell), **args)
     except NoAnswer as exc:
-        command = " ".join(exc.result.command.split())
-        return Verdict.not_judged(
-            spec.summary,
-            f"no answer in {exc.seconds:.0f} s (from `{cap(command, 80)}`), not judged; check again",
-            exc.result.output[-2000:],
-        )
+        return Verdict.not_judged(spec.summary, exc.reason, exc.result.output[-2000:])
     if len(verdict.seen) > SEEN_LIMIT:
         return Verdict(verdict.passed, verdict.expected, cap(verdict.seen), verdict.evidence, verdict.judged)
     return verdict

@@ -23,6 +23,7 @@ from trainer.commands.store import open_store
 from trainer.commands.tree import open_curriculum
 from trainer.curriculum.model import Curriculum, Exercise
 from trainer.errors import TargetError, UsageError
+from trainer.labs.runner import refusal
 from trainer.labservice import Consent, Lab, choose_target, features, passed_labs, self_test, target_option
 
 EXIT = {PASS: 0, FAIL: 1}
@@ -167,6 +168,8 @@ def check(cur: Curriculum, args: argparse.Namespace) -> int:
         print(f"{sum(r.outcome == PASS for r in results)}/{len(results)} checks passed")
     if outcome == NOT_JUDGED:
         unjudged = sum(r.outcome == NOT_JUDGED for r in results)
+        if why := refusal(results):
+            raise TargetError(f"{unjudged} check(s) not judged: {why}; nothing was recorded")
         raise TargetError(
             f"{unjudged} check(s) not judged: {lab.target.description} gave no answer in time; "
             "nothing was recorded, check again"

@@ -1,8 +1,9 @@
 """Running an exercise's steps on a target's shell: scripts, checks (with settling), requirements.
 
 A check has three outcomes (``checkers.probes``): pass, fail, and not judged (the target gave no
-answer in time). A run of all checks is judged the same way by ``outcome``: a FAIL is only a real
-failure, and a run in which nothing failed but something was not judged is "not judged".
+answer in time, or none that can be trusted: ``refusal``). A run of all checks is judged the same
+way by ``outcome``: a FAIL is only a real failure, and a run in which nothing failed but something
+was not judged is "not judged".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from checkers import lablib
 from checkers.detect import detect
 from checkers.privdir import make_workdir_script, remove_workdir_script
 from checkers.probes import FAIL, NOT_JUDGED, PASS, Verdict, run_probe
+from checkers.probes.registry import REFUSED
 from checkers.record import Ran
 from checkers.shell import SCRIPT_TIMEOUT, Shell
 from trainer.curriculum.exercises import WORKDIR
@@ -62,6 +64,13 @@ def outcome(results: list[CheckResult]) -> str:
     else PASS. A timeout never makes a run fail, and never lets it pass."""
     outcomes = {r.outcome for r in results}
     return FAIL if FAIL in outcomes else NOT_JUDGED if NOT_JUDGED in outcomes else PASS
+
+
+def refusal(results: list[CheckResult]) -> str:
+    """Why checks were not judged when it was not a timeout: the first reason the session refused an
+    answer (the real tool missing or not trusted, /etc/ld.so.preload set); "" when there is none."""
+    seen = (r.verdict.seen for r in results if r.outcome == NOT_JUDGED and r.verdict.seen.startswith(REFUSED))
+    return next((s.removeprefix(REFUSED) for s in seen), "")
 
 
 def run_script(shell: Shell, name: str, script: str, values: dict[str, str]) -> None:

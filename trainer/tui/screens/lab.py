@@ -34,7 +34,7 @@ from checkers.session import Interrupted
 from checkers.targets import Target
 from trainer.curriculum.model import Curriculum, Exercise
 from trainer.errors import Lpic3Error
-from trainer.labs.runner import CheckResult, outcome
+from trainer.labs.runner import CheckResult, outcome, refusal
 from trainer.labservice import Lab, NotConfirmed, Setup, choose_target, passed_labs
 from trainer.study.store import LabAttempt, Store
 
@@ -411,14 +411,17 @@ class LabScreen(Screen[None]):
         elif verdict in (PASS, FAIL):
             head = f"**{passed}/{total} checks passed.**"
         else:
-            head = f"**{passed}/{total} checks passed, {unjudged} not judged**: no answer in time; nothing recorded"
+            why = refusal(self.results) or "no answer in time"
+            head = f"**{passed}/{total} checks passed, {unjudged} not judged**: {why}; nothing recorded"
         self.query_one("#lab-results", Markdown).update(head + "\n\n" + "\n".join(lines))
         if state == "done":
             self.status(
                 {
                     PASS: "all checks pass: well done",
                     FAIL: "not yet: see what the checks saw",
-                    NOT_JUDGED: "not judged: the target did not answer in time; press c to check again",
+                    NOT_JUDGED: "not judged: the real tools cannot be trusted here (see the checks)"
+                    if refusal(self.results)
+                    else "not judged: the target did not answer in time; press c to check again",
                 }[verdict]
             )
 

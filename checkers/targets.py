@@ -5,7 +5,8 @@
   the connection is reused (ControlMaster), so a lab run opens one connection. The learner's own
   SSH configuration applies (keys, aliases); ``LPIC3_SSH_CONFIG`` names another config file.
 - ``netns``: a throw-away sandbox on this machine: new PID, mount, UTS, IPC and network
-  namespaces made with ``unshare``; it disappears with its shell. Root only.
+  namespaces made with ``unshare``; they disappear with the shell, unless a lab attempt keeps them
+  in a holder process (``checkers.netns``) that later shells enter. Root only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import shlex
 import subprocess
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -161,3 +163,13 @@ def ssh_target(
         "-s",
     )
     return Target(spec, "ssh", description, argv, sandbox=sandbox)
+
+
+def ssh_login_shell(target: Target, directory: str) -> list[str]:
+    """An interactive login shell on SSH ``target`` in ``directory`` (``lpic3 lab shell``): the target's
+    own ssh command with a terminal (``-t`` for ``-T``), the same destination, and the shell as
+    the remote command."""
+    at = target.argv.index("--")
+    options = ["-t" if option == "-T" else option for option in target.argv[1:at]]
+    remote = f"cd -- {shlex.quote(directory)} && exec bash --login"
+    return [target.argv[0], *options, "--", target.argv[at + 1], remote]

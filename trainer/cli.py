@@ -150,7 +150,7 @@ def _add_lab_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     lab = sub.add_parser(
         "lab",
-        help="run a hands-on lab: show, start, check, hint, reset, solve, selftest",
+        help="run a hands-on lab: show, start, check, hint, reset, solve, selftest, shell",
         description="Run a hands-on lab whose result is checked on the real target.",
     )
     helps = {
@@ -161,6 +161,7 @@ def _add_lab_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "reset": "remove what the lab and you made",
         "solve": "print the reference solution (instructors); --apply runs it",
         "selftest": "prove labs on a real target: setup, wrong answers, solution, reset",
+        "shell": "a shell where the started lab runs, in its working folder (netns: inside its namespaces)",
     }
     for name, action in _actions(lab, "lab_command", helps).items():
         if name == "selftest":

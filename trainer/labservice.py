@@ -29,17 +29,19 @@ import random
 import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from checkers.detect import Feature, detect
+from checkers.netns import Holder, HolderError
 from checkers.privdir import PrivateDirError, lab_root
 from checkers.probes import NOT_JUDGED, PASS
 from checkers.record import Recorder
-from checkers.session import SessionError, ShellSession
-from checkers.targets import Target, parse_target
+from checkers.session import SessionError, ShellSession, local_argv
+from checkers.targets import Target, parse_target, ssh_login_shell
 from checkers.targets import TargetError as BadTarget
-from trainer.curriculum.exercises import PLACEHOLDER
+from trainer.curriculum.exercises import PLACEHOLDER, WORKDIR
 from trainer.curriculum.model import Exercise
 from trainer.errors import CANNOT_RUN, Lpic3Error, TargetError, UsageError
 from trainer.labs.render import choose_params, preview, render
@@ -51,9 +53,11 @@ from trainer.sandbox.vm import running_pid, sandbox_target
 from trainer.study.store import LabAttempt, LabAttempts, Store
 
 Consent = Callable[[str], bool]
+T = TypeVar("T")
 # How much slower than this machine the sandbox VM answers: every command's budget is multiplied.
 SANDBOX_TIME_SCALE = {"tcg": 3.0, "kvm": 1.5}
 SEEDS = 1_000_000
+LOGIN_SHELL = ("/bin/bash", "--login")  # the learner's shell in ``lpic3 lab shell``
 
 
 class LabBusy(Lpic3Error):
@@ -118,13 +122,18 @@ class Connection:
         return self._use.locked()
 
     @contextmanager
-    def use(self, cancel: threading.Event | None = None) -> Iterator[ShellSession]:
-        """The session, for one operation; ``cancel`` set by another thread stops its commands."""
+    def use(self, cancel: threading.Event | None = None, target: Target | None = None) -> Iterator[ShellSession]:
+        """The session, for one operation; ``cancel`` set by another thread stops its commands. With
+        ``target`` (a netns attempt's holder, entered) the session is one on it, opened anew if the
+        one kept was on another."""
         if not self._use.acquire(blocking=False):
             raise LabBusy(f"the shell on {self.target.description} is busy with another operation; wait or cancel it")
         try:
             if self._closing:
                 raise TargetError(f"the shell on {self.target.description} was closed")
+            if target is not None and target != self.target:
+                self._close_session()
+                self.target = target
             if self.session is None:
                 self.session = self.target.session()
                 self.session.time_scale = time_scale(self.target)
@@ -216,7 +225,13 @@ class Lab:
         return render(self.exercise.solution, self.started().params).rstrip()
 
     def record_start(self, setup: Setup) -> LabAttempt:
-        return self.attempts.start(self.exercise.id, self.target.spec, setup.values, setup.seed)
+        """The new attempt recorded; on netns the attempt it replaces is finished: its holder goes."""
+        previous = self.attempt()
+        attempt = self.attempts.start(self.exercise.id, self.target.spec, setup.values, setup.seed)
+        holder = None if previous is None else self._holder(previous.params)
+        if holder is not None and previous is not None:
+            _stop(holder, previous.params)
+        return attempt
 
     def record_check(self, attempt: LabAttempt, results: Sequence[CheckResult]) -> str:
         """Record a run of checks and return its outcome. A run that was not judged is not recorded:
@@ -230,11 +245,23 @@ class Lab:
     def set_up(self, seed: int | None = None, cancel: threading.Event | None = None) -> Setup:
         """Requirements, consent, then the lab's reset and setup with values drawn from ``seed``."""
         seed = secrets.randbelow(SEEDS) if seed is None else seed
-        with self.connection.use(cancel) as session:
-            self._may_change(session, f"Starting lab {self.exercise.id} runs its setup")
-            values = choose_params(self.exercise, random.Random(seed), _lab_root(session))
-            self._script(session, "reset", self.exercise.reset, values)
-            self._script(session, "setup", self.exercise.setup, values)
+        holder = _holder_start() if self.target.kind == "netns" else None
+        values: dict[str, str] = {}
+        try:
+            with self.connection.use(
+                cancel, self.target if holder is None else _entered(self.target, holder)
+            ) as session:
+                self._may_change(session, f"Starting lab {self.exercise.id} runs its setup")
+                values = choose_params(self.exercise, random.Random(seed), _lab_root(session))
+                if holder is not None:
+                    _holder_call(holder.save, _holder_key(values))
+                self._script(session, "reset", self.exercise.reset, values)
+                self._script(session, "setup", self.exercise.setup, values)
+        except BaseException:
+            if holder is not None:  # a start that did not finish leaves no namespaces behind
+                with suppress(TargetError):  # the error that stopped the start is the one to report
+                    _stop(holder, values)
+            raise
         return Setup(values, seed)
 
     def judge(
@@ -247,7 +274,7 @@ class Lab:
         """Every check (after the requirements check), in order; ``each`` hears of each result. With
         ``explain`` each result carries the commands its check ran and what they returned."""
         results = []
-        with self.connection.use(cancel) as session:
+        with self.connection.use(cancel, self._where(values)) as session:
             self._requirements(session)
             for check in self.exercise.checks:
                 if explain:
@@ -261,13 +288,19 @@ class Lab:
         return results
 
     def reset(self, values: dict[str, str], cancel: threading.Event | None = None) -> None:
-        """The lab's own reset: what the lab and the learner made is removed."""
-        with self.connection.use(cancel) as session:
+        """The lab's own reset: what the lab and the learner made is removed. On netns the attempt's
+        holder goes too (its namespaces with it); when it is gone already, the reset runs in fresh
+        namespaces, which still removes the attempt's files."""
+        holder = self._holder(values)
+        where = _entered(self.target, holder) if holder is not None and holder.alive() else self.target
+        with self.connection.use(cancel, where) as session:
             self._may_change(session, f"Resetting lab {self.exercise.id} removes what the lab and you made")
             self._script(session, "reset", self.exercise.reset, values)
+        if holder is not None:
+            _stop(holder, values)
 
     def apply_solution(self, values: dict[str, str], cancel: threading.Event | None = None) -> None:
-        with self.connection.use(cancel) as session:
+        with self.connection.use(cancel, self._where(values)) as session:
             self._may_change(session, f"Applying the solution of lab {self.exercise.id} runs it")
             self._script(session, "solution", self.exercise.solution, values)
 
@@ -297,6 +330,50 @@ class Lab:
             run_script(session, name, script, values)
         except ScriptFailed as exc:
             raise TargetError(f"the lab's {exc}") from None
+
+    # -- the netns target: the attempt's namespaces, kept by a holder process ----------------------
+    def _holder(self, values: dict[str, str]) -> Holder | None:
+        """The holder recorded for the attempt with ``values`` (netns only), alive or not."""
+        if self.target.kind != "netns" or WORKDIR not in values:
+            return None
+        return _holder_call(Holder.load, _holder_key(values))
+
+    def _live_holder(self, values: dict[str, str]) -> Holder:
+        """The netns attempt's holder, checked to be the very process recorded (PID and start time)."""
+        holder = self._holder(values)
+        if holder is None or not holder.alive():
+            raise TargetError(
+                f"the namespaces of lab {self.exercise.id}'s attempt on netns are gone (reset, ended, or the "
+                f"machine restarted): lpic3 lab start {self.exercise.id} --target netns"
+            )
+        return holder
+
+    def _where(self, values: dict[str, str]) -> Target:
+        """Where the attempt with ``values`` runs: on netns its own namespaces (its holder entered),
+        else the lab's target."""
+        if self.target.kind != "netns":
+            return self.target
+        return _entered(self.target, self._live_holder(values))
+
+    def login_shell(self) -> tuple[list[str], str | None]:
+        """An interactive login shell for the learner where the started attempt runs, in its working
+        folder (``lpic3 lab shell``): the command, and the local folder to start it in (None: the
+        command goes there itself). local: bash here; netns: bash inside the attempt's namespaces;
+        ssh and the sandbox VM: ssh with a terminal."""
+        values = self.started().params
+        workdir = values.get(WORKDIR)
+        if not workdir:
+            raise TargetError(f"this attempt at lab {self.exercise.id} has no working folder: start it again")
+        if self.target.kind == "netns":
+            return self._live_holder(values).argv(LOGIN_SHELL, directory=workdir), None
+        if self.target.kind == "ssh":
+            return ssh_login_shell(self.target, workdir), None
+        if not os.path.isdir(workdir):
+            raise TargetError(
+                f"the working folder {workdir} of lab {self.exercise.id} is gone (a reset removes it): "
+                f"lpic3 lab start {self.exercise.id}{target_option(self.target)}"
+            )
+        return list(LOGIN_SHELL), workdir
 
     # -- both halves, for callers with one thread (the CLI) ----------------------------------------
     def start(self, seed: int | None = None) -> LabAttempt:
@@ -353,6 +430,34 @@ def self_test(
             values = choose_params(exercise, random.Random(seed), root)
             reports.append(selftest(exercise, session, values).to_json() | {"params": values})
     return reports
+
+
+def _holder_key(values: dict[str, str]) -> str:
+    """A netns attempt's holder is recorded under the name of the attempt's own working folder."""
+    return os.path.basename(values.get(WORKDIR, ""))
+
+
+def _holder_call(step: Callable[..., T], *args: object) -> T:
+    """A step of a holder's life; its failure is a TargetError."""
+    try:
+        return step(*args)
+    except HolderError as exc:
+        raise TargetError(str(exc)) from None
+
+
+def _holder_start() -> Holder:
+    return _holder_call(Holder.start)
+
+
+def _stop(holder: Holder, values: dict[str, str]) -> None:
+    """The attempt with ``values`` is finished: its holder ends and its record goes."""
+    _holder_call(holder.stop)
+    _holder_call(Holder.forget, _holder_key(values))
+
+
+def _entered(target: Target, holder: Holder) -> Target:
+    """``target`` with its shells entering ``holder``'s namespaces."""
+    return replace(target, argv=tuple(holder.argv(local_argv())))
 
 
 def _lab_root(session: ShellSession) -> str:

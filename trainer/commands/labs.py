@@ -1,4 +1,4 @@
-"""The lab commands: ``labs``, ``lab show|start|check|hint|reset|solve|selftest`` and ``doctor``.
+"""The lab commands: ``labs``, ``lab show|start|check|hint|reset|solve|selftest|shell`` and ``doctor``.
 
 Thin on purpose: the lab service (``trainer.labservice``) does the work, the same as in the TUI;
 these functions print. Errors are raised (``trainer.errors``) and ``cli.main`` prints them.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -211,6 +212,22 @@ def solve(cur: Curriculum, args: argparse.Namespace) -> int:
     return 0
 
 
+def shell(cur: Curriculum, args: argparse.Namespace) -> int:
+    """An interactive shell where the started attempt runs, in its working folder; the shell's exit
+    status is the command's."""
+    with _lab(cur, args) as lab:
+        argv, folder = lab.login_shell()
+        print(
+            f"lab {lab.exercise.id}: a shell on {lab.target.description}, in the lab's working folder; "
+            "exit (or Ctrl-D) comes back",
+            flush=True,
+        )
+    try:
+        return subprocess.run(argv, cwd=folder, check=False).returncode
+    except OSError as exc:
+        raise TargetError(f"cannot start a shell on {lab.target.description}: {exc.strerror}") from None
+
+
 def run_selftest(cur: Curriculum, args: argparse.Namespace) -> int:
     target = choose_target(args.target)
     chosen = cur.exercises if args.all or not args.ids else [_exercise(cur, i) for i in args.ids]
@@ -258,4 +275,5 @@ ACTIONS = {
     "reset": reset,
     "solve": solve,
     "selftest": run_selftest,
+    "shell": shell,
 }

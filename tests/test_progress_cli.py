@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -21,7 +22,7 @@ def test_progress_reports_answers_due_reviews_and_last_exam(tmp_path: Path) -> N
     store.record_answer(question.id, "351.2", "practice", False, None)
     from trainer.study.review import Recall, schedule
 
-    schedule(store, question.id, Recall.WRONG)
+    schedule(store, question.id, Recall.WRONG, now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))  # due now
     exam = store.start_exam(1, 90, [])
     graded: dict[str, object] = {"correct": 40, "total": 60, "percent": 66.7, "scaled_estimate": 514}
     store.finish_exam(exam, 100.0, lambda saved: (graded, []))

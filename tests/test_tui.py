@@ -3,10 +3,12 @@ interrupted and resumed, results, history, help and the command palette."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Markdown, OptionList
 
 from tests.lab_fixtures import until
@@ -105,7 +107,7 @@ async def test_review_shows_due_questions(synthetic: Curriculum, store: Store) -
     from trainer.study.review import Recall, schedule
 
     question = synthetic.questions_for("353.1")[2]
-    schedule(store, question.id, Recall.WRONG)
+    schedule(store, question.id, Recall.WRONG, now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))  # due now
     app = TrainerApp(synthetic, store)
     async with app.run_test() as pilot:
         await pilot.press("r")
@@ -643,7 +645,7 @@ def burst(app: TrainerApp, *keys: str) -> None:
         app._driver.send_message(events.Key(key, key if len(key) == 1 else None))  # type: ignore[union-attr]
 
 
-async def settle(pilot, seconds: float = 2.0) -> None:  # type: ignore[no-untyped-def]
+async def settle(pilot: Pilot[None], seconds: float = 2.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         await pilot.pause(0.1)
@@ -683,3 +685,35 @@ async def test_home_page_keys_on_a_tiny_terminal(synthetic: Curriculum, store: S
         await pilot.pause()
         assert options.highlighted is not None and options.highlighted > (before or 0)
     assert app.return_code in (None, 0)
+
+
+async def test_reviews_due_now_go_down_as_they_are_done(synthetic: Curriculum, store: Store) -> None:
+    """Home counted every card due some time today; a reviewed card comes back minutes later (FSRS
+    learning steps), so the count did not go down. It counts what is due now, and says what comes later."""
+    from textual.widgets import Static
+
+    from trainer.study.review import Recall, end_of_today, schedule
+
+    earlier = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    for question in [q for q in synthetic.questions_for("353.1") if q.type == "single"][:3]:
+        schedule(store, question.id, Recall.WRONG, now=earlier)
+    app = TrainerApp(synthetic, store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        summary = app.screen.query_one("#summary", Static)
+        assert "3 reviews due now" in str(summary.render())
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PracticeScreen) and screen.view is not None
+        reviewed = screen.view.item
+        await pilot.press(*[LETTERS[p].lower() for p in reviewed.displayed_answer()], "enter")
+        await pilot.pause()
+        assert screen.last_correct
+        await pilot.press("enter", "escape")  # rated good, then back Home
+        await pilot.pause()
+        assert app.screen.query_one("#summary", Static) is summary
+        shown = str(summary.render())
+        assert "2 reviews due now" in shown
+        comes_back_today = store.due(end_of_today()) != store.due(dt.datetime.now(dt.UTC).timestamp())
+        assert ("(1 more later today)" in shown) == comes_back_today

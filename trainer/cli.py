@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     progress = sub.add_parser(
         "progress",
         help="your progress per objective",
-        description="Per objective: questions answered, accuracy, reviews due today, "
+        description="Per objective: questions answered, accuracy, reviews due now, "
         "whether the lesson was read; and the last mock exam.",
     )
     progress.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trainer.curriculum.model import Curriculum
-from trainer.study.review import due_today
+from trainer.study.review import due_now
 from trainer.study.store import Store
 
 
@@ -17,7 +17,7 @@ class ObjectiveProgress:
     answered: int
     attempts: int
     correct: int
-    due: int
+    due: int  # reviews due now (see review.due_now)
     lesson_read: bool
 
     @property
@@ -40,7 +40,7 @@ class ObjectiveProgress:
 
 def objective_progress(cur: Curriculum, store: Store) -> list[ObjectiveProgress]:
     history = store.history()
-    due = set(due_today(store))
+    due = set(due_now(store))
     positions = store.lesson_furthest()
     rows = []
     for oid, objective in cur.objectives.items():

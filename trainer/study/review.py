@@ -33,10 +33,20 @@ def schedule(store: Store, question_id: str, recall: Recall, now: dt.datetime | 
 
 
 def end_of_today(now: dt.datetime | None = None) -> float:
-    """The end of the learner's local day, as a timestamp: what "due today" means."""
+    """The end of the learner's local day, as a timestamp: what "later today" means."""
     local = (now or dt.datetime.now(dt.UTC)).astimezone()
     return local.replace(hour=23, minute=59, second=59, microsecond=0).timestamp()
 
 
-def due_today(store: Store, now: dt.datetime | None = None) -> list[str]:
-    return store.due(end_of_today(now))
+def due_now(store: Store, now: dt.datetime | None = None) -> list[str]:
+    """The questions whose review is due: what a review session takes, and what Home counts.
+
+    Not everything due some time today: a card answered in a review comes back minutes later (FSRS
+    learning steps), so a "due today" count did not go down as reviews were done.
+    """
+    return store.due((now or dt.datetime.now(dt.UTC)).timestamp())
+
+
+def due_later_today(store: Store, now: dt.datetime | None = None) -> int:
+    """How many more reviews come due before the learner's day ends."""
+    return len(store.due(end_of_today(now))) - len(due_now(store, now))

@@ -61,7 +61,7 @@ class TrainerApp(App[None]):
 
     def action_command_palette(self) -> None:
         """ctrl+p: Textual's palette, with page keys that cannot crash it (TrainerCommandPalette)."""
-        if self.use_command_palette and not TrainerCommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, TrainerCommandPalette):
             self.push_screen(TrainerCommandPalette(id="--command-palette"))
 
     def action_toggle_theme(self) -> None:
@@ -92,13 +92,15 @@ class TrainerApp(App[None]):
         self.push_screen(PracticeScreen(f"practice {scope}", questions, self.store, seed=self.seed))
 
     def action_review(self) -> None:
-        from trainer.study.review import due_today
+        from trainer.study.review import due_later_today, due_now
         from trainer.tui.screens.practice import PracticeScreen
 
         by_id = {q.id: q for q in self.curriculum.questions}
-        due = [by_id[qid] for qid in due_today(self.store) if qid in by_id]
+        due = [by_id[qid] for qid in due_now(self.store) if qid in by_id]
         if not due:
-            self.notify("Nothing is due for review today.")
+            later = due_later_today(self.store)
+            soon = f"; {later} more later today" if later else ""
+            self.notify(f"Nothing is due for review now{soon}.")
             return
         self.push_screen(PracticeScreen("spaced review", due, self.store, mode="review", seed=self.seed))
 

@@ -21,7 +21,7 @@ class TrainerCommands(Provider):
         cur = app.curriculum
         entries: list[tuple[str, Callable[[], object], str]] = [
             ("Mock exam: start or resume", app.action_exam, "60 questions, 90 minutes"),
-            ("Review: questions due today", app.action_review, "spaced review"),
+            ("Review: questions due now", app.action_review, "spaced review"),
             ("History of mock exams", app.action_history, "past results and trend"),
             ("Practise everything, weakest first", partial(app.action_practice, "all"), ""),
             ("Labs: hands-on exercises checked on this machine", partial(app.open_labs, None), ""),

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from trainer.curriculum.model import Curriculum
 from trainer.curriculum.problems import Severity
 from trainer.study.progress import ObjectiveProgress, last_exam_score, objective_progress
+from trainer.study.review import due_later_today
 from trainer.study.store import LabAttempts, Store
 from trainer.tui.widgets.paging import PagedOptionList
 
@@ -48,6 +49,14 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         """Shown first or again (after practice, an exam, a lab): the figures may have changed."""
         self.refresh_rows()
+
+    def on_mount(self) -> None:
+        self.set_interval(60, self._tick)
+
+    def _tick(self) -> None:
+        """Reviews come due while Home is open: recount them every minute it is on screen."""
+        if self.is_current:
+            self.refresh_rows()
 
     def refresh_rows(self) -> None:
         cur = self.curriculum
@@ -89,7 +98,7 @@ class HomeScreen(Screen[None]):
             else "no answers yet"
         )
         text = (
-            f"Readiness: {readiness} · {sum(r.due for r in rows)} reviews due today · "
+            f"Readiness: {readiness} · {self._reviews(rows)} · "
             f"{len(cur.lessons)} lessons, {len(cur.questions)} questions, {len(cur.exercises)} labs"
         )
         last = last_exam_score(self.store)
@@ -106,6 +115,11 @@ class HomeScreen(Screen[None]):
         if errors:
             text += f"\n[red]{errors} content errors: some items were left out (run `lpic3 lint`).[/red]"
         return text
+
+    def _reviews(self, rows: list[ObjectiveProgress]) -> str:
+        """Reviews due now (they go down as they are done) and how many more come due today."""
+        later = due_later_today(self.store)
+        return f"{sum(r.due for r in rows)} reviews due now" + (f" ({later} more later today)" if later else "")
 
     def highlighted(self) -> str | None:
         options = self.query_one(OptionList)

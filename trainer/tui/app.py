@@ -115,7 +115,7 @@ class TrainerApp(App[None]):
     def action_history(self) -> None:
         from trainer.tui.screens.history import HistoryScreen
 
-        self.push_screen(HistoryScreen(self.store.finished_exams()))
+        self.push_screen(HistoryScreen(self.curriculum, self.store))
 
     def action_exam(self) -> None:
         from trainer.study.exam import PoolTooSmall, draw_exam, rebuild_paper

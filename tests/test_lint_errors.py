@@ -379,15 +379,20 @@ def test_malformed_checks(tree: Tree, old: str, new: str, expected: str) -> None
 
 
 def test_a_lab_parameter_that_could_break_shell_text(tree: Tree) -> None:
+    """Quoted for the shell where it goes, a value may hold anything printable, but not inside quotes
+    (tests/test_quoting.py has the rest)."""
     from tests.test_exercises import lab
 
     tree.write(
         "exercises/351.5/touch.yaml",
-        lab().replace("{choices: [alpha, beta]}", '\n    choices:\n      - alpha\n      - "a; touch /tmp/x"'),
+        lab()
+        .replace("{choices: [alpha, beta]}", '\n    choices:\n      - alpha\n      - "a; touch /tmp/x"')
+        .replace("solution: touch /tmp/lpic3-test-lab/{{name}}", 'solution: touch "/tmp/lpic3-test-lab/{{name}}"'),
     )
     assert one_error(tree) == (
-        "exercises/351.5/touch.yaml:11: error: exercise 351.5-touch: parameter 'name': choice 'a; touch /tmp/x' "
-        "may hold only letters, digits and . _ : / @ % + = , -"
+        "exercises/351.5/touch.yaml:19: error: exercise 351.5-touch: parameter 'name' has values that need shell "
+        "quoting ('a; touch /tmp/x'): {{name}} is quoted for you in shell text, so it must stand outside quotes "
+        "(here it is in double quotes)"
     )
 
 

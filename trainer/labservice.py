@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import shlex
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -44,7 +45,7 @@ from checkers.targets import TargetError as BadTarget
 from trainer.curriculum.exercises import PLACEHOLDER, WORKDIR
 from trainer.curriculum.model import Exercise
 from trainer.errors import CANNOT_RUN, Lpic3Error, TargetError, UsageError
-from trainer.labs.render import choose_params, preview, render
+from trainer.labs.render import choose_params, preview, render, render_shell
 from trainer.labs.runner import CheckResult, ScriptFailed, missing_requirements, outcome, run_check, run_script
 from trainer.labs.selftest import selftest
 from trainer.sandbox.files import SandboxFiles
@@ -222,7 +223,7 @@ class Lab:
         return [render(text, attempt.params) for text in self.exercise.hints[:shown]]
 
     def solution(self) -> str:
-        return render(self.exercise.solution, self.started().params).rstrip()
+        return render_shell(self.exercise.solution, self.started().params).rstrip()
 
     def record_start(self, setup: Setup) -> LabAttempt:
         """The new attempt recorded; on netns the attempt it replaces is finished: its holder goes."""
@@ -461,8 +462,12 @@ def _entered(target: Target, holder: Holder) -> Target:
 
 
 def _lab_root(session: ShellSession) -> str:
-    """The target's private folder for lab attempts (made on first use)."""
+    """The target's private folder for lab attempts (made on first use). Labs may put ``{{workdir}}``
+    anywhere in shell text, quoted or not, so its path must need no quoting."""
     try:
-        return lab_root(session)
+        root = lab_root(session)
     except PrivateDirError as exc:
         raise TargetError(str(exc)) from None
+    if shlex.quote(root) != root:
+        raise TargetError(f"the folder for lab attempts on the target, {root!r}, holds blanks or shell characters")
+    return root

@@ -15,7 +15,7 @@ from checkers.shell import Shell
 @probe(
     "command.status",
     "a command exits with the given status (0 by default)",
-    command=Arg(str, help="shell command run on the target"),
+    command=Arg(str, help="shell command run on the target", shell=True),
     status=Arg(int, required=False, help="expected exit status, default 0"),
 )
 def command_status(shell: Shell, command: str, status: int = 0) -> Verdict:
@@ -36,7 +36,7 @@ def _status_seen(status: int, output: str) -> str:
 @probe(
     "command.output",
     "a command succeeds and its output matches a regular expression",
-    command=Arg(str, help="shell command run on the target"),
+    command=Arg(str, help="shell command run on the target", shell=True),
     pattern=Arg(str, help="Python regular expression searched in the output (multiline)", is_regex=True),
     present=Arg(bool, required=False, help="false to require that the output does not match"),
 )
@@ -55,7 +55,7 @@ def command_output(shell: Shell, command: str, pattern: str, present: bool = Tru
 @probe(
     "command.json",
     "a command prints JSON (or YAML) whose value at a dotted key equals the expected text",
-    command=Arg(str, help="shell command printing JSON, e.g. qemu-img info --output=json IMG"),
+    command=Arg(str, help="shell command printing JSON, e.g. qemu-img info --output=json IMG", shell=True),
     key=Arg(str, help="dotted path into the JSON, list items by index: 'children.0.info'"),
     equals=Arg(str, help="expected value, compared as text (numbers and booleans as JSON writes them)"),
     format=Arg(str, required=False, help="json (default) or yaml", pattern="json|yaml"),

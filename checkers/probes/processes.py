@@ -6,7 +6,9 @@ from checkers.probes.registry import Arg
 from checkers.shell import Shell
 
 PID_ARG = Arg(
-    str, help="shell command printing the PID of the process to inspect, e.g. 'cat /run/lab.pid' or 'pgrep -xo sleep'"
+    str,
+    help="shell command printing the PID of the process to inspect, e.g. 'cat /run/lab.pid' or 'pgrep -xo sleep'",
+    shell=True,
 )
 
 

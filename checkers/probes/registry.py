@@ -50,6 +50,7 @@ class Arg:
     help: str = ""
     pattern: str = ""  # a string argument must match this regular expression in full
     is_regex: bool = False  # the argument is itself a regular expression and must compile
+    shell: bool = False  # the argument is shell text run on the target (a lab's values are quoted into it)
 
 
 @dataclass(frozen=True, slots=True)

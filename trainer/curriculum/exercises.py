@@ -8,6 +8,7 @@ arguments, and every known wrong answer names checks that exist.
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 from checkers.features import FEATURES
@@ -17,13 +18,11 @@ from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_term
 from trainer.curriculum.model import Check, Exercise, Location, Objective, Param, WrongAnswer
 from trainer.curriculum.problems import Problem, Severity
 from trainer.curriculum.quoting import excerpt
+from trainer.curriculum.shellwords import COMMENT, UNQUOTED, placements
 from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
 
 # {{name}}: a parameter. Go templates such as docker's {{.State.Running}} do not match.
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
-# What a parameter's value may hold: it is pasted into shell text and regular expressions, so no
-# blanks, quotes, globs, $, ;, |, &, backslashes or brackets.
-PARAM_VALUE = re.compile(r"[A-Za-z0-9._:/@%+=,-]+")
 # {{workdir}}: the attempt's own private working folder, given by the runner to every lab.
 WORKDIR = "workdir"
 _REQUIRED = (
@@ -68,6 +67,7 @@ def load_exercise(
     items = written if isinstance(written, list) else []
     wrong = _wrong_answers(f, {c["id"] for c in items if isinstance(c, dict) and isinstance(c.get("id"), str)})
     _check_placeholders(f, {p.name for p in params} | {WORKDIR})
+    _check_quoting(f, params)
     if not (f.ok and eid and objective and title and task and difficulty and solution and reset):
         return None  # every missing or wrong field has been reported
     return Exercise(
@@ -134,14 +134,15 @@ def _params(f: Fields) -> tuple[Param, ...]:
 
 
 def _choices(f: Fields, name: str, items: LineList) -> tuple[str, ...]:
-    """The values of a ``choices`` parameter as text; each one that could break the shell text
-    or the regular expression it is pasted into is a problem at its line."""
+    """The values of a ``choices`` parameter as text: each one a line of printable characters. Any
+    of them may need quoting; the runner quotes it where it goes (``trainer.labs.render``), and
+    ``_check_quoting`` says where a lab puts it in a place where that quoting would be wrong."""
     values = tuple(excerpt(c) if isinstance(c, int) and c.bit_length() > 64 else str(c) for c in items)
     for index, value in enumerate(values):
-        if not PARAM_VALUE.fullmatch(value):
+        if not value or not value.isprintable():
             f.problem(
                 "params",
-                f"parameter {name!r}: choice {excerpt(value)} may hold only letters, digits and . _ : / @ % + = , -",
+                f"parameter {name!r}: choice {excerpt(value)} must be one line of printable characters",
                 line=items.line_of(index),
             )
     return values
@@ -217,3 +218,41 @@ def _check_placeholders(f: Fields, names: set[str]) -> None:
                 walk(item, value.line_of(index))
 
     walk(f.data, f.data.line)
+
+
+def _check_quoting(f: Fields, params: tuple[Param, ...]) -> None:
+    """A value that needs shell quoting (a blank, a quote, ``$`` ...) is quoted where it goes into
+    shell text, which is right outside quotes only: its placeholder inside quotes, back quotes or a
+    here-document (where the quotes would stay as text, or the text is parsed again, as by
+    ``sh -c '...'``) is a problem at its line. Values that need no quoting may go anywhere."""
+    needy = {}  # parameter: its first value that needs quoting
+    for param in params:
+        value = next((v for v in param.choices if shlex.quote(v) != v), None)
+        if value is not None:
+            needy[param.name] = value
+    if not needy:
+        return
+    texts: list[tuple[object, int]] = [(f.data.get(key), f.data.line_of(key)) for key in ("setup", "solution", "reset")]
+    wrong = f.data.get("wrong_answers")
+    if isinstance(wrong, LineList):
+        texts += [(w.get("script"), w.line_of("script")) for w in wrong if isinstance(w, LineMap)]
+    items = f.data.get("checks")
+    for item in items if isinstance(items, LineList) else []:
+        args = item.get("args") if isinstance(item, LineMap) and item.get("probe") in REGISTRY else None
+        if isinstance(args, LineMap):
+            spec = REGISTRY[item["probe"]].args
+            texts += [(v, args.line_of(k)) for k, v in args.items() if k in spec and spec[k].shell]
+    reported = set()
+    for text, line in texts:
+        if not isinstance(text, str):
+            continue
+        for placed in placements(text, PLACEHOLDER):
+            if placed.name in needy and placed.context not in (UNQUOTED, COMMENT) and (placed, line) not in reported:
+                reported.add((placed, line))
+                f.problem(
+                    None,
+                    f"parameter {placed.name!r} has values that need shell quoting ({excerpt(needy[placed.name])}): "
+                    f"{{{{{placed.name}}}}} is quoted for you in shell text, so it must stand outside quotes "
+                    f"(here it is in {placed.context})",
+                    line=line,
+                )

@@ -1,11 +1,23 @@
-"""Per-attempt parameters and their substitution into a lab's text, scripts and check arguments."""
+"""Per-attempt parameters and their substitution into a lab's text, scripts and check arguments.
+
+A value is quoted once, here, for where it goes (as testinfra's ``run("cmd %s", arg)`` does): into
+shell text (scripts, and check arguments that are commands) it goes shell-quoted, so it is one word
+whatever it holds (a value that needs no quoting is left as written); into a regular expression it
+goes escaped, so it matches itself; into text for people and into arguments a probe quotes itself
+(paths, names) it goes as it is. The linter refuses a value that needs quoting where a lab put its
+placeholder inside quotes or a here-document (``trainer.curriculum.shellwords``).
+"""
 
 from __future__ import annotations
 
 import random
+import re
 import secrets
+import shlex
+from collections.abc import Callable
 
 from checkers.privdir import LAB_ROOT
+from checkers.probes import REGISTRY
 from trainer.curriculum.exercises import PLACEHOLDER, WORKDIR
 from trainer.curriculum.model import Exercise
 
@@ -24,9 +36,20 @@ def choose_params(exercise: Exercise, rng: random.Random, lab_root: str = LAB_RO
     return values
 
 
-def render(text: str, values: dict[str, str]) -> str:
-    """``text`` with every ``{{name}}`` replaced (the linter guarantees each name is a parameter)."""
-    return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+def render(text: str, values: dict[str, str], quote: Callable[[str], str] = str) -> str:
+    """``text`` with every ``{{name}}`` replaced by ``quote(value)`` (the linter guarantees each name
+    is a parameter); as it is by default: text for people (a task, a hint)."""
+    return PLACEHOLDER.sub(lambda m: quote(values[m.group(1)]), text)
+
+
+def render_shell(text: str, values: dict[str, str]) -> str:
+    """Shell text (a script, a command) with each value as one shell word."""
+    return render(text, values, shlex.quote)
+
+
+def render_regex(text: str, values: dict[str, str]) -> str:
+    """A regular expression with each value escaped: it matches the value itself."""
+    return render(text, values, re.escape)
 
 
 def preview(text: str) -> str:
@@ -34,5 +57,19 @@ def preview(text: str) -> str:
     return PLACEHOLDER.sub(lambda m: f"<{m.group(1)}>", text)
 
 
-def render_args(args: dict[str, object], values: dict[str, str]) -> dict[str, object]:
-    return {key: render(value, values) if isinstance(value, str) else value for key, value in args.items()}
+def render_args(probe: str, args: dict[str, object], values: dict[str, str]) -> dict[str, object]:
+    """A check's arguments with the attempt's values, each quoted for what probe ``probe`` does with
+    the argument: shell text, a regular expression, or a value it quotes itself."""
+    spec = REGISTRY[probe].args
+    rendered: dict[str, object] = {}
+    for key, value in args.items():
+        arg = spec.get(key)
+        if not isinstance(value, str) or arg is None:
+            rendered[key] = value
+        elif arg.shell:
+            rendered[key] = render_shell(value, values)
+        elif arg.is_regex:
+            rendered[key] = render_regex(value, values)
+        else:
+            rendered[key] = render(value, values)
+    return rendered

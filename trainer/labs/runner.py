@@ -20,7 +20,7 @@ from checkers.record import Ran
 from checkers.shell import SCRIPT_TIMEOUT, Shell
 from trainer.curriculum.exercises import WORKDIR
 from trainer.curriculum.model import Check, Exercise
-from trainer.labs.render import render, render_args
+from trainer.labs.render import render, render_args, render_shell
 
 SETTLE_INTERVAL = 0.5
 
@@ -79,7 +79,7 @@ def run_script(shell: Shell, name: str, script: str, values: dict[str, str]) -> 
     private and new before ``setup``; every process a script other than reset leaves running is
     recorded when it ends; after the lab's own ``reset`` every recorded process still running is
     stopped, and the records and the working folder are removed."""
-    text, workdir = render(script, values), values.get(WORKDIR)
+    text, workdir = render_shell(script, values), values.get(WORKDIR)
     if not workdir and not text.strip():
         return
     head, tail = lablib.preamble(workdir), ""
@@ -99,7 +99,7 @@ def run_script(shell: Shell, name: str, script: str, values: dict[str, str]) -> 
 def run_check(shell: Shell, check: Check, values: dict[str, str], settle: bool = True) -> CheckResult:
     """One check; with ``settle`` a failing check with ``wait`` is retried until it passes or time is up
     (a check that was not judged is not retried: its command already had its whole budget)."""
-    args = render_args(check.args, values)
+    args = render_args(check.probe, check.args, values)
     start = time.monotonic()
     verdict = run_probe(shell, check.probe, args)
     while settle and verdict.outcome == FAIL and time.monotonic() - start < check.wait:

@@ -15,11 +15,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from textual.widgets import Markdown, Static
 
 from checkers.session import ShellSession, local_argv
 from checkers.shell import SYSTEM_PATH
+from checkers.targets import Target
 from checkers.tools import TOOLS
-from tests.conftest import REPO
+from tests.conftest import REPO, Tree
+from tests.lab_fixtures import remove_workdirs, until
 from tests.private_mounts import (
     LAB,
     ROOT,
@@ -30,8 +33,12 @@ from tests.private_mounts import (
     started_lab,
     write_fakes,
 )
+from trainer.curriculum.loader import load_curriculum
+from trainer.study.store import Store
+from trainer.tui.app import TrainerApp
+from trainer.tui.screens.lab import LabScreen
 
-__all__ = ["baseline", "started_lab"]  # module fixtures, used by name
+__all__ = ["baseline", "remove_workdirs", "started_lab"]  # fixtures, used by name
 
 
 def missing(tool: str) -> str:
@@ -241,3 +248,54 @@ def test_a_session_starts_with_its_tools_in_a_few_milliseconds() -> None:
         session.run("getcap /usr/bin/ping; qemu-img --version >/dev/null")
         assert session.commands == before + 1
         assert len(session.tools) == len(TOOLS)
+
+
+_MISSING_TOOL_LAB = """
+id: 351.5-missing-tool
+objective: "351.5"
+title: A check whose tool is missing
+terms: [qemu-img]
+difficulty: 1
+requires: []
+task: Nothing to do in {{workdir}}.
+checks:
+  - id: runs-it
+    probe: command.status
+    args: {command: "lpic3-no-such-tool --version"}
+    hint: There is nothing to do.
+solution: "true"
+reset: "true"
+hints:
+  - There is nothing to do.
+wrong_answers:
+  - name: nothing done
+    script: "true"
+    fails: [runs-it]
+"""
+
+
+@pytest.mark.usefixtures("remove_workdirs")
+async def test_the_lab_screen_says_why_a_check_was_not_judged(tree: Tree) -> None:
+    """A missing tool is not a timeout: the lab screen names it, and does not ask to check again."""
+    tree.write("exercises/351.5/missing-tool.yaml", _MISSING_TOOL_LAB)
+    (exercise,) = load_curriculum(tree.root).exercises
+    store = Store.open()
+    app = TrainerApp(load_curriculum(), store)
+    stand_in = Target("sandbox", "local", "a stand-in sandbox", tuple(local_argv()), sandbox=True)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = LabScreen(exercise, store, stand_in)
+            await app.push_screen(screen)
+            await pilot.press("s")
+            await until(pilot, lambda: screen.job is None and screen.attempt is not None)
+            await pilot.press("c")
+            await until(pilot, lambda: screen.job is None and bool(screen.results))
+            results = screen.query_one("#lab-results", Markdown).source
+            assert results.startswith(
+                f"**0/1 checks passed, 1 not judged**: {missing('lpic3-no-such-tool').removeprefix('not judged: ')};"
+            )
+            status = str(screen.query_one("#lab-status", Static).render())
+            assert "not judged: the real tools cannot be trusted here" in status and "check again" not in status
+            assert screen.attempt is not None and screen.attempt.checked_at is None  # nothing recorded
+    finally:
+        store.close()

@@ -156,7 +156,8 @@ def _add_lab_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     helps = {
         "show": "print the task",
         "start": "set the lab up on the target and print the task",
-        "check": "check your work: exit 0 pass, 1 fail, 2 cannot run here or not judged (no answer in time)",
+        "check": "check your work: exit 0 pass, 1 fail, 2 cannot run here or not judged (no answer in time, or"
+        " the real tools cannot be trusted)",
         "hint": "show the next hint",
         "reset": "remove what the lab and you made",
         "solve": "print the reference solution (instructors); --apply runs it",

@@ -6,8 +6,10 @@ these functions print. Errors are raised (``trainer.errors``) and ``cli.main`` p
 Exit status of ``lab check``: 0 every check passed; 1 a check failed (a real failure: the state is
 not what the task asks); 2 the lab cannot run here (missing features, unreachable target, not
 started), or no check failed but some were not judged because the target gave no answer in time
-(a busy machine, a slow VM): nothing is recorded then, check again. Commands that change the target
-(start, reset, solve --apply, selftest) ask first unless the target is a sandbox or ``--yes`` is given.
+(a busy machine, a slow VM: check again) or because the real tools cannot be trusted there (one is
+missing or someone else may change it, /etc/ld.so.preload is set): nothing is recorded then.
+Commands that change the target (start, reset, solve --apply, selftest) ask first unless the target
+is a sandbox or ``--yes`` is given.
 """
 
 from __future__ import annotations

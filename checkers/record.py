@@ -27,11 +27,18 @@ class Ran:
     errors: str
     seconds: float
     timed_out: bool
+    refused: str = ""  # why the session would not trust the answer (an untrusted tool ...), as it said
 
     @classmethod
     def of(cls, result: CommandResult, seconds: float) -> Ran:
         return cls(
-            result.command, result.status, _capped(result.output), _capped(result.errors), seconds, result.timed_out
+            result.command,
+            result.status,
+            _capped(result.output),
+            _capped(result.errors),
+            seconds,
+            result.timed_out,
+            result.refused,
         )
 
     def to_json(self) -> dict[str, object]:
@@ -42,6 +49,7 @@ class Ran:
             "errors": self.errors,
             "seconds": round(self.seconds, 3),
             "timed_out": self.timed_out,
+            "refused": self.refused or None,
         }
 
     def lines(self) -> list[str]:
@@ -51,7 +59,11 @@ class Ran:
         shown = [f"$ {text[0]}", *(f"> {line}" for line in text[1:])]
         returned = "no answer in time" if self.timed_out else f"exit {self.status}"
         output = [line for part in (self.output, self.errors) for line in part.rstrip("\n").splitlines()]
-        shown.append(f"  -> {returned} ({self.seconds:.2f} s)" + ("" if output else ", no output"))
+        shown.append(
+            f"  -> {returned} ({self.seconds:.2f} s)"
+            + (f", not trusted: {self.refused}" if self.refused else "")
+            + ("" if output else ", no output")
+        )
         shown.extend(f"  | {line}" for line in output[:SHOWN_LINES])
         if len(output) > SHOWN_LINES:
             shown.append(f"  | [{len(output) - SHOWN_LINES} more line(s)]")

@@ -74,6 +74,7 @@ def test_explain_in_json_carries_the_commands_of_a_passing_check(started: str) -
         "errors": "",
         "seconds": read["seconds"],
         "timed_out": False,
+        "refused": None,
     }
     (flag,) = checks[1]["commands"]
     assert flag["command"].startswith("want=$(grep -Eow 'vmx|svm' /proc/cpuinfo") and flag["status"] == 0
@@ -86,7 +87,8 @@ def test_what_is_kept_of_an_output_is_capped_and_a_timeout_says_so() -> None:
         recorder = Recorder(session)
         recorder.run("seq 1 5000")
         recorder.run("sleep 5")
-        long, slow = recorder.take()
+        recorder.run("lpic3-no-such-tool")
+        long, slow, missing = recorder.take()
         assert recorder.take() == ()
     assert long.output.startswith("1\n2\n3\n") and len(long.output) < OUTPUT_LIMIT + 40
     printed = "".join(f"{n}\n" for n in range(1, 5001))
@@ -96,6 +98,10 @@ def test_what_is_kept_of_an_output_is_capped_and_a_timeout_says_so() -> None:
     assert re.fullmatch(r"  \| \[\d+ more line\(s\)\]", shown[-1])
     assert slow.timed_out and slow.to_json()["status"] is None
     assert slow.lines()[1].startswith("  -> no answer in time (")
+    assert missing.refused.startswith("the real lpic3-no-such-tool is missing")  # the session's own reason
+    assert re.fullmatch(
+        r"  -> exit 127 \(\d\.\d\d s\), not trusted: the real lpic3-no-such-tool is missing.*", missing.lines()[1]
+    )
 
 
 async def test_e_on_the_lab_screen_shows_the_commands_of_the_last_check(bundled: Curriculum) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from checkers.lablib import record_dir
 from tests.conftest import Tree
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Exercise
@@ -56,13 +57,15 @@ def slow_lab(tree: Tree, log: Path, sleep: float = 5, setup: float = 0) -> Exerc
 
 @pytest.fixture
 def remove_workdirs() -> Iterator[None]:
-    """After the test, the working folder of every attempt it recorded is gone (a lab's reset would
-    remove it; a test that ends without one must not leave it behind)."""
+    """After the test, the working folder and the records of every attempt it recorded are gone (a
+    lab's reset would remove them; a test that ends without one must not leave them behind)."""
     yield
     store = Store.open()
     try:
         for (params,) in store.db.execute("SELECT params FROM lab_attempts"):
-            shutil.rmtree(json.loads(params)["workdir"], ignore_errors=True)
+            workdir = json.loads(params)["workdir"]
+            shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(record_dir(workdir), ignore_errors=True)
     finally:
         store.close()
 

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 
 import pexpect
 
+from checkers.kernelfiles import CLOSE_PIPES, start_command
 from checkers.shell import CLEAN_ENV, COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult
 from checkers.tools import NOT_FOUND_HANDLER, Tool, find_command, judge, namei_command, pin_command
 
@@ -73,6 +74,7 @@ class ShellSession:
         self.commands = 0
         self.tools: dict[str, Tool] = {}  # the real tools, found and judged when the shell opened
         self.path_problem = ""  # why SYSTEM_PATH's own folders are not root's alone ("" when they are)
+        self.kernel_view = ""  # "fresh", or "none: <why>": how checks read /proc and /sys (checkers.kernelfiles)
 
     def __enter__(self) -> ShellSession:
         self.open()
@@ -120,6 +122,12 @@ class ShellSession:
                 f"no shell answered on {self.description} within {budget:g} s" + (f": {seen}" if seen else "")
             )
         self._pin_tools(budget)
+        # Started with the pinned tools: one helper with a fresh /proc, /sys and cgroups for checks to read.
+        # (_send scales its timeout: ``budget`` is already the whole time a start may take.)
+        view = self._send(start_command(budget * 0.8), "open the kernel view", budget / (self.time_scale or 1.0))
+        if view.timed_out:
+            raise SessionError(f"the shell on {self.description} did not start its kernel view within {budget:g} s")
+        self.kernel_view = view.output.strip()
 
     def _pin_tools(self, budget: float) -> None:
         """Find the real tools, judge who may change them, and make the shell run only those (three
@@ -172,8 +180,11 @@ class ShellSession:
 
     def run_script(self, script: str, timeout: float = SCRIPT_TIMEOUT) -> CommandResult:
         """Run a script in a subshell with ``set -e``: its ``cd``, ``exit`` or failure end there.
-        (Straight to the terminal: a script may leave a daemon running, which would hold a pipe.)"""
-        return self._send(f"( set -e; eval {shlex.quote(script)}\n) </dev/null 2>&1; __lpic3_s=$?", script, timeout)
+        (Straight to the terminal: a script may leave a daemon running, which would hold a pipe; nor
+        does it get the pipes to the kernel view, which a daemon would keep alive.)"""
+        return self._send(
+            f"( set -e; eval {shlex.quote(script)}\n) </dev/null 2>&1 {CLOSE_PIPES}; __lpic3_s=$?", script, timeout
+        )
 
     def _send(
         self, wrapped: str, command: str, timeout: float, fd: int = 1, stderr_file: bool = False

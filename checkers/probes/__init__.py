@@ -1,7 +1,18 @@
 """Probes: small functions that read state on a target. Importing this package registers them all."""
 
-from checkers.probes import capabilities, cgroups, commands, containers, files, namespaces, network, processes, virt
+from checkers.probes import (
+    capabilities,
+    cgroups,
+    commands,
+    containers,
+    files,
+    kernel,
+    namespaces,
+    network,
+    processes,
+    virt,
+)
 from checkers.probes.registry import FAIL, NOT_JUDGED, PASS, REGISTRY, Verdict, argument_problems, run_probe
 
 __all__ = ["FAIL", "NOT_JUDGED", "PASS", "REGISTRY", "Verdict", "argument_problems", "run_probe"]
-_MODULES = (capabilities, cgroups, commands, containers, files, namespaces, network, processes, virt)
+_MODULES = (capabilities, cgroups, commands, containers, files, kernel, namespaces, network, processes, virt)

@@ -1,9 +1,11 @@
-"""Capabilities: a process's sets from /proc/<pid>/status, and file capabilities from getcap."""
+"""Capabilities: a process's sets from /proc/<pid>/status (read in the kernel view: a file mounted over
+it fails the check as tampered), and file capabilities from getcap."""
 
 from __future__ import annotations
 
 import shlex
 
+from checkers.kernelfiles import run_in_view
 from checkers.probes.processes import PID_ARG, find_pid
 from checkers.probes.registry import Arg, Verdict, probe
 from checkers.shell import Shell
@@ -92,7 +94,8 @@ def caps_process(shell: Shell, pid_cmd: str, set: str = "effective", has: str = 
     if pid is None:
         return Verdict(False, wanted, why)
     field = SETS[set]
-    line = next((x for x in shell.run(f"cat /proc/{pid}/status").output.splitlines() if x.startswith(field + ":")), "")
+    status = run_in_view(shell, f"cat /proc/{pid}/status", [f"/proc/{pid}/status"], merge=False).output
+    line = next((x for x in status.splitlines() if x.startswith(field + ":")), "")
     if not line:
         return Verdict(False, wanted, f"no {field} line in /proc/{pid}/status")
     caps = decode(int(line.split()[1], 16))

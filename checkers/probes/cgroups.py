@@ -2,12 +2,16 @@
 
 A learner on a cgroup v2 host writes ``memory.max``; on a v1 host ``memory.limit_in_bytes`` in the
 memory hierarchy. The limit probe reads whichever the target has, so the same lab checks both.
+Everything is read in the kernel view (``checkers.kernelfiles``): a file mounted over a control
+file or over ``/proc/PID/cgroup`` fails the check as tampered instead of being believed.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 
+from checkers.kernelfiles import run_in_view
 from checkers.probes.processes import PID_ARG, find_pid
 from checkers.probes.registry import Arg, Verdict, probe
 from checkers.probes.values import excerpt
@@ -19,44 +23,78 @@ LIMITS = {
     "memory": ("memory.max", "memory", "memory.limit_in_bytes"),
     "pids": ("pids.max", "pids", "pids.max"),
     "cpu-quota": ("cpu.max", "cpu", "cpu.cfs_quota_us"),
+    "cpu-period": ("cpu.max", "cpu", "cpu.cfs_period_us"),
 }
 _V1_UNLIMITED = {"memory": "9223372036854771712", "cpu-quota": "-1"}
+_SIZE = re.compile(r"(?i)(\d+)\s*([kmgt]?)(?:i?b)?")
+_UNIT = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+_VERSION = f"stat -f -c %T {ROOT}"
 
 
 def cgroup_version(shell: Shell) -> int:
     """2 when /sys/fs/cgroup is the unified hierarchy, else 1 (hybrid hosts count as 1)."""
-    out = shell.run(f"stat -f -c %T {ROOT}").output.strip()
-    return 2 if out == "cgroup2fs" else 1
+    return _version(run_in_view(shell, _VERSION, [ROOT]).output)
+
+
+def _version(stat_output: str) -> int:
+    return 2 if stat_output.strip().splitlines()[:1] == ["cgroup2fs"] else 1
 
 
 def _normalise(limit: str, text: str, version: int) -> str:
-    """Comparable values: v1's huge memory number and -1 quota become 'max'; cpu.max keeps the quota."""
+    """Comparable values: v1's huge memory number and -1 quota become 'max'; cpu.max gives the quota
+    (first field) or the period (second)."""
     text = text.strip()
-    if version == 2 and limit == "cpu-quota":
-        return text.split()[0] if text else text
+    if version == 2 and limit in ("cpu-quota", "cpu-period"):
+        fields = text.split()
+        return fields[limit == "cpu-period"] if len(fields) == 2 else text
     if version == 1 and _V1_UNLIMITED.get(limit) == text:
         return "max"
     return text
 
 
+def _size(text: str) -> int | None:
+    """A memory size as the kernel takes it (``268435456``, ``256M``, ``256MiB``: binary units), in bytes."""
+    match = _SIZE.fullmatch(text.strip())
+    return int(match[1]) * _UNIT[match[2].lower()] if match else None
+
+
+def _same(limit: str, seen: str, equals: str) -> bool:
+    if limit == "memory" and seen != "max" and equals != "max":
+        return _size(seen) is not None and _size(seen) == _size(equals)
+    return seen == equals
+
+
+def _shown(limit: str, seen: str) -> str:
+    """A memory limit in bytes also in MiB (or KiB), as a learner would write it."""
+    size = _size(seen) if limit == "memory" and seen.isdigit() else None
+    if size is None or size < 1024:
+        return seen
+    mib = size / (1 << 20)
+    return f"{seen} ({mib:g} MiB)" if mib >= 1 else f"{seen} ({size / 1024:g} KiB)"
+
+
 @probe(
     "cgroup.limit",
-    "a cgroup's memory, pids or CPU-quota limit, read from v2 or v1 files",
+    "a cgroup's memory, pids, CPU-quota or CPU-period limit, read from v2 or v1 files",
     group=Arg(str, help="cgroup path below the hierarchy root, e.g. lpic3/web"),
     limit=Arg(
-        str, help="memory (bytes), pids (count) or cpu-quota (microseconds per period)", pattern="memory|pids|cpu-quota"
+        str,
+        help="memory (bytes), pids (count), cpu-quota or cpu-period (microseconds)",
+        pattern="memory|pids|cpu-quota|cpu-period",
     ),
-    equals=Arg(str, help="expected value as the kernel shows it, or 'max' for no limit"),
+    equals=Arg(
+        str, help="expected value as the kernel shows it, or 'max' for no limit; memory also as 256M (binary units)"
+    ),
 )
 def cgroup_limit(shell: Shell, group: str, limit: str, equals: str) -> Verdict:
     version = cgroup_version(shell)
     v2_file, controller, v1_file = LIMITS[limit]
     path = f"{ROOT}/{group}/{v2_file}" if version == 2 else f"{ROOT}/{controller}/{group}/{v1_file}"
-    result = shell.run(f"cat {shlex.quote(path)}")
+    result = run_in_view(shell, f"cat {shlex.quote(path)}", [path])
     if result.status != 0:
         return Verdict(False, f"{limit} limit {equals} on {group}", f"cannot read {path}: {result.output.strip()}")
     seen = _normalise(limit, result.output, version)
-    return Verdict(seen == equals, f"{path} = {equals}", f"{path} = {seen}")
+    return Verdict(_same(limit, seen, equals), f"{path} = {equals}", f"{path} = {_shown(limit, seen)}")
 
 
 @probe(
@@ -70,7 +108,8 @@ def cgroup_member(shell: Shell, pid_cmd: str, group: str, controller: str = "mem
     pid, why = find_pid(shell, pid_cmd)
     if pid is None:
         return Verdict(False, f"a process in cgroup /{group}", why)
-    listing = shell.run(f"cat /proc/{pid}/cgroup").output
+    read = run_in_view(shell, f"{_VERSION}; cat /proc/{pid}/cgroup", [ROOT, f"/proc/{pid}/cgroup"], merge=False)
+    version, _, listing = read.output.partition("\n")
     lines = listing.splitlines()
     paths = {}
     for line in lines:
@@ -78,7 +117,7 @@ def cgroup_member(shell: Shell, pid_cmd: str, group: str, controller: str = "mem
         for name in controllers.split(",") if controllers else ["(v2)"]:
             paths[name] = path
     wanted = "/" + group.strip("/")
-    hierarchy = controller if cgroup_version(shell) == 1 else "(v2)"
+    hierarchy = controller if _version(version) == 1 else "(v2)"
     seen = paths.get(hierarchy)
     if seen is None:
         where = f"no {controller} line" if hierarchy == controller else "no cgroup v2 line"

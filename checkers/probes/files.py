@@ -1,4 +1,8 @@
-"""Probes that read files on the target: existence, permission bits, content."""
+"""Probes that read files on the target: existence, permission bits, content.
+
+A path in /proc or /sys is the kernel's: it is read in the kernel view (``checkers.kernelfiles``), and
+something mounted over it fails the check as tampered.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,15 @@ import shlex
 
 import yaml
 
+from checkers.kernelfiles import InView, is_kernel_path
 from checkers.probes.registry import Arg, Verdict, probe
 from checkers.probes.values import MISSING, excerpt, shown, walk
 from checkers.shell import Shell
+
+
+def _reader(shell: Shell, path: str) -> Shell:
+    """The shell that reads ``path``: the kernel view for a file of /proc or /sys, else the session."""
+    return InView(shell, [path]) if is_kernel_path(path) else shell
 
 
 @probe(
@@ -21,7 +31,7 @@ from checkers.shell import Shell
     present=Arg(bool, required=False, help="false to require that the path is absent"),
 )
 def file_exists(shell: Shell, path: str, present: bool = True) -> Verdict:
-    found = shell.run(f"test -e {shlex.quote(path)}").status == 0
+    found = _reader(shell, path).run(f"test -e {shlex.quote(path)}").status == 0
     want, seen = ("exists" if present else "absent"), ("exists" if found else "absent")
     return Verdict(found == present, f"{path} {want}", f"{path} {seen}")
 
@@ -33,7 +43,7 @@ def file_exists(shell: Shell, path: str, present: bool = True) -> Verdict:
     mode=Arg(str, help="octal permission bits such as '640' or '4755'", pattern="[0-7]{3,4}"),
 )
 def file_mode(shell: Shell, path: str, mode: str) -> Verdict:
-    result = shell.run(f"stat -c %a {shlex.quote(path)}")
+    result = _reader(shell, path).run(f"stat -c %a {shlex.quote(path)}")
     if result.status != 0:
         return Verdict(False, f"{path} with mode {mode}", f"{path} cannot be read: {result.output.strip()}")
     seen = result.output.strip()
@@ -48,7 +58,7 @@ def file_mode(shell: Shell, path: str, mode: str) -> Verdict:
     present=Arg(bool, required=False, help="false to require that no line matches"),
 )
 def file_contains(shell: Shell, path: str, pattern: str, present: bool = True) -> Verdict:
-    result = shell.run(f"cat {shlex.quote(path)}")
+    result = _reader(shell, path).run(f"cat {shlex.quote(path)}")
     if result.status != 0:
         return Verdict(False, f"{path} readable", result.output.strip() or f"cat exited {result.status}")
     regex = re.compile(pattern)
@@ -73,7 +83,7 @@ def file_contains(shell: Shell, path: str, pattern: str, present: bool = True) -
     ),
 )
 def file_key(shell: Shell, path: str, key: str, equals: str, format: str = "yaml") -> Verdict:
-    result = shell.run(f"cat {shlex.quote(path)}")
+    result = _reader(shell, path).run(f"cat {shlex.quote(path)}")
     wanted = f"{path}: {key} = {equals}"
     if result.status != 0:
         return Verdict(False, wanted, result.output.strip() or f"cannot read {path}")
@@ -118,7 +128,7 @@ def _parse(text: str, format: str) -> object:
     group=Arg(str, required=False, help="group name or numeric gid"),
 )
 def file_owner(shell: Shell, path: str, user: str, group: str | None = None) -> Verdict:
-    result = shell.run(f"stat -c '%U %G %u %g' {shlex.quote(path)}", merge=False)
+    result = _reader(shell, path).run(f"stat -c '%U %G %u %g' {shlex.quote(path)}", merge=False)
     wanted = f"{path} owned by {user}" + (f":{group}" if group else "")
     if result.status != 0:
         return Verdict(False, wanted, result.errors.strip() or f"cannot stat {path}")

@@ -1,7 +1,14 @@
-"""Namespaces: whether a process has its own namespaces (or shares another's), and named netns."""
+"""Namespaces: whether a process has its own namespaces (or shares another's), and named netns.
+
+The links in /proc/PID/ns are read in the kernel view (``checkers.kernelfiles``): something mounted
+over them fails the check as tampered. "The host" is the session's own shell there (``$LPIC3_CALLER``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from checkers.kernelfiles import run_in_view
 from checkers.probes.processes import PID_ARG, find_pid
 from checkers.probes.registry import Arg, Verdict, probe
 from checkers.shell import Shell
@@ -11,10 +18,14 @@ _KIND = "|".join(KINDS)
 _TYPES = Arg(str, help=f"comma-separated namespace types from {', '.join(KINDS)}", pattern=rf"({_KIND})(,({_KIND}))*")
 
 
-def _links(shell: Shell, pid: int | str, kinds: list[str]) -> dict[str, str]:
-    """The namespace links (``uts:[4026531838]``) of ``pid``; a kind that cannot be read maps to ''."""
-    out = shell.run(" ; ".join(f"readlink /proc/{pid}/ns/{k} || echo -" for k in kinds), merge=False).output.split()
-    return {k: (v if v != "-" else "") for k, v in zip(kinds, out, strict=False)}
+def _links(shell: Shell, pids: Sequence[int | None], kinds: list[str]) -> list[dict[str, str]]:
+    """For each of ``pids`` (None: the session's own shell), its namespace links (``uts:[4026531838]``),
+    read in one command; a kind that cannot be read maps to ''."""
+    places = [f"/proc/{pid if pid is not None else '$LPIC3_CALLER'}/ns/{k}" for pid in pids for k in kinds]
+    reads = [place for place in places if "$" not in place]
+    out = run_in_view(shell, " ; ".join(f"readlink {p} || echo -" for p in places), reads, merge=False).output.split()
+    links = [v if v != "-" else "" for v in out] + [""] * len(places)
+    return [dict(zip(kinds, links[i * len(kinds) : (i + 1) * len(kinds)], strict=True)) for i in range(len(pids))]
 
 
 @probe(
@@ -29,7 +40,7 @@ def ns_own(shell: Shell, pid_cmd: str, types: str) -> Verdict:
     if pid is None:
         return Verdict(False, f"a process in new {types} namespaces", why)
     # "The host" is where the target's shell runs (PID 1 may live elsewhere, e.g. in a container).
-    mine, host = _links(shell, pid, kinds), _links(shell, "self", kinds)
+    mine, host = _links(shell, [pid, None], kinds)
     unreadable = [k for k in kinds if not mine.get(k) or not host.get(k)]
     if unreadable:  # never pass on what could not be read
         return Verdict(
@@ -59,7 +70,7 @@ def ns_shared(shell: Shell, pid_cmd: str, other_pid_cmd: str, types: str) -> Ver
     other, why_other = find_pid(shell, other_pid_cmd)
     if pid is None or other is None:
         return Verdict(False, f"two processes sharing {types} namespaces", why or why_other)
-    a, b = _links(shell, pid, kinds), _links(shell, other, kinds)
+    a, b = _links(shell, [pid, other], kinds)
     unreadable = [k for k in kinds if not a.get(k) or not b.get(k)]
     if unreadable:
         return Verdict(

@@ -8,7 +8,8 @@ A verdict has three outcomes: pass, fail, and not judged. A command that got no 
 nothing about the state (a busy machine, a slow VM), so ``run_probe`` stops the probe there and
 returns "not judged" with the reason; no probe can turn a timeout into a fail. So does an answer the
 session refused (``CommandResult.refused``: the real tool is missing or not trusted, or
-/etc/ld.so.preload is set).
+/etc/ld.so.preload is set). A probe that reads kernel files in the kernel view
+(``checkers.kernelfiles``) and finds something mounted over them fails, saying it was tampered with.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from checkers.kernelfiles import KernelViewProblem
 from checkers.probes.values import SEEN_LIMIT, cap
 from checkers.shell import COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult, Shell
 
@@ -145,6 +147,8 @@ def run_probe(shell: Shell, name: str, args: Mapping[str, object]) -> Verdict:
         verdict = spec.func(_Answered(shell), **args)
     except NoAnswer as exc:
         return Verdict.not_judged(spec.summary, exc.reason, exc.result.output[-2000:])
+    except KernelViewProblem as exc:  # something mounted over a kernel file it reads (a FAIL), or no view
+        return Verdict(False, spec.summary, exc.message, judged=exc.judged)
     if len(verdict.seen) > SEEN_LIMIT:
         return Verdict(verdict.passed, verdict.expected, cap(verdict.seen), verdict.evidence, verdict.judged)
     return verdict

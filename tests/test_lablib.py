@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,9 @@ import pytest
 
 from checkers import lablib
 from checkers.privdir import SHELL_FUNCTIONS
+from checkers.probes import FAIL, NOT_JUDGED, PASS, Verdict, run_probe
+from checkers.session import ShellSession
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="lab scripts run as root, and the test signals processes")
 
@@ -277,3 +281,75 @@ def test_namespace_and_folder_members_are_listed(attempt: Attempt, tmp_path: Pat
         finally:
             inner.kill()
             inner.wait()
+
+
+def same(shell: ShellSession, attempt: Attempt, record: str = "job", pid_cmd: str = "") -> Verdict:
+    args = {"record": record, "workdir": attempt.workdir} | ({"pid_cmd": pid_cmd} if pid_cmd else {})
+    return run_probe(shell, "process.same", args)
+
+
+def test_process_same_passes_only_for_the_very_process_setup_recorded(
+    attempt: Attempt, sleeps: list[subprocess.Popen[bytes]], local_shell: ShellSession
+) -> None:
+    """The check behind "do not restart the job": the PID file must name the process setup started,
+    still running. A rewritten PID file, a restarted job and a missing record each say so."""
+    pidfile = attempt.records.parent / "pidfile"
+    attempt.setup(f"setsid sleep 621 </dev/null >/dev/null 2>&1 & echo $! > {pidfile}; lpic3_record job $!")
+    job = int(pidfile.read_text())
+    verdict = same(local_shell, attempt, pid_cmd=f"cat {pidfile}")
+    assert verdict.outcome == PASS and f"job PID {job}" in verdict.seen
+    other = sleep(sleeps, 622)
+    pidfile.write_text(f"{other}\n")
+    verdict = same(local_shell, attempt, pid_cmd=f"cat {pidfile}")
+    assert verdict.outcome == FAIL and f"names PID {other}, not job (PID {job})" in verdict.seen
+    assert same(local_shell, attempt).outcome == PASS  # without pid_cmd: only that it still runs
+    verdict = same(local_shell, attempt, record="nothing")
+    assert verdict.outcome == NOT_JUDGED and "setup left no record of nothing" in verdict.seen
+    os.kill(job, 9)  # the learner kills the job; a new one takes its place in the PID file
+    pidfile.write_text(f"{other}\n")
+    verdict = same(local_shell, attempt, pid_cmd=f"cat {pidfile}")
+    assert verdict.outcome == FAIL and f"job (PID {job}) is no longer running" in verdict.seen
+    attempt.run(lablib.sweep_script())
+    verdict = same(local_shell, attempt, pid_cmd=f"cat {pidfile}")
+    assert verdict.outcome == FAIL and "this attempt has no records" in verdict.seen
+
+
+TAMPER = """
+import sys
+from checkers.probes import run_probe
+from checkers.session import ShellSession, local_argv
+workdir, job, forged = sys.argv[1:4]
+import subprocess
+with ShellSession(local_argv(), "local") as shell:
+    subprocess.run(["mount", "--bind", forged, f"/proc/{job}/stat"], check=True)
+    print(run_probe(shell, "process.same", {"record": "job", "workdir": workdir}).seen)
+"""
+
+
+def test_process_same_fails_when_proc_is_covered(attempt: Attempt, tmp_path: Path) -> None:
+    """A file bind-mounted over the job's /proc/PID/stat (in a mount namespace of the test's own)
+    cannot pass for the job: the check says it was tampered with."""
+    attempt.setup(f"setsid sleep 623 </dev/null >/dev/null 2>&1 & echo $! > {tmp_path}/job; lpic3_record job $!")
+    job = (tmp_path / "job").read_text().strip()
+    forged = tmp_path / "stat"
+    forged.write_text(Path(f"/proc/{job}/stat").read_text())
+    result = subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            sys.executable,
+            "-c",
+            TAMPER,
+            attempt.workdir,
+            job,
+            str(forged),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert "tampered" in result.stdout, (result.stdout, result.stderr)

@@ -28,7 +28,7 @@ from checkers.lablib import record_dir
 from checkers.session import ShellSession, local_argv
 from tests.test_exercises import BUNDLED, features, lab_daemons  # noqa: F401  (fixtures: the daemons the labs need)
 from trainer.curriculum.model import Exercise
-from trainer.labs.render import choose_params
+from trainer.labs.render import choose_params, render_shell
 from trainer.labs.runner import run_script
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the labs that keep PIDs need root")
@@ -207,3 +207,75 @@ def _write_everywhere(exercise: Exercise, workdir: str, pid: int) -> list[str]:
             path.write_text(f"{pid}\n")
             written.append(path.name)
     return written
+
+
+# Labs whose reset finds the learner's own processes by the lab's proof (a namespace with the
+# attempt's name, the setup's target's namespaces, the attempt's user mapping, the attempt's monitor
+# socket and folder), so a reset still cleans up what the learner started, without a PID file.
+FINDS_THE_LEARNERS_WORK = ["352.1-uts-pid-namespace", "352.1-nsenter-run", "352.1-user-namespace", "351.3-qemu-monitor"]
+
+
+def descendants(root: int) -> set[int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat(int(entry))) is not None:
+            parents[int(entry)] = int(fields[1])
+    found, more = {root}, True
+    while more:
+        more = False
+        for pid, ppid in parents.items():
+            if ppid in found and pid not in found:
+                found.add(pid)
+                more = True
+    return found - {root}
+
+
+@pytest.mark.parametrize("lab_id", FINDS_THE_LEARNERS_WORK)
+def test_a_reset_still_stops_what_the_learner_started_for_the_lab(
+    lab_id: str,
+    features: dict[str, Feature],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The lab's solution typed into a learner's terminal (a shell that is no lab script, so nothing
+    it starts is recorded): after the reset, nothing it started is left, and the terminal is."""
+    (exercise,) = [e for e in BUNDLED if e.id == lab_id]
+    missing = [f"{name} ({features[name].reason})" for name in exercise.requires if not features[name].available]
+    if missing:
+        pytest.skip(f"{exercise.id} cannot run here: needs {', '.join(missing)}")
+    values = choose_params(exercise, random.Random(11))
+    done = tmp_path / "done"
+    with ShellSession(local_argv(), "local") as shell:
+        run_script(shell, "reset", exercise.reset, values)
+        run_script(shell, "setup", exercise.setup, values)
+        typed = f"set -e\n{render_shell(exercise.solution, values)}\ntouch {done}\nexec sleep 300\n"
+        terminal = subprocess.Popen(["/bin/bash", "-c", typed], stdin=subprocess.DEVNULL)
+        try:
+            for _ in range(300):
+                if done.exists() or terminal.poll() is not None:
+                    break
+                time.sleep(0.1)
+            assert done.exists(), f"{lab_id}: the solution did not finish in the learner's terminal"
+            started = descendants(terminal.pid) | {int(p) for p in _fd_users(values["workdir"])}
+            assert started, f"{lab_id}: the solution left nothing running"
+            run_script(shell, "reset", exercise.reset, values)
+            left = {pid for pid in started if alive(pid)}
+            assert not left, f"{lab_id}: the reset left the learner's {left} running"
+            assert terminal.poll() is None, f"{lab_id}: the reset stopped the learner's terminal"
+        finally:
+            terminal.kill()
+            terminal.wait()
+
+
+def _fd_users(folder: str) -> set[str]:
+    """The processes holding a file below ``folder`` open (a daemonized QEMU with its disk)."""
+    users = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            links = [os.readlink(f"/proc/{entry}/fd/{fd}") for fd in os.listdir(f"/proc/{entry}/fd")]
+        except OSError:
+            continue
+        if any(link.startswith(folder + "/") for link in links):
+            users.add(entry)
+    return users

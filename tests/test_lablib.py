@@ -7,6 +7,7 @@ one test that offers PID 1 and PID 1's children does it inside a PID namespace o
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ from checkers.privdir import SHELL_FUNCTIONS
 from checkers.probes import FAIL, NOT_JUDGED, PASS, Verdict, run_probe
 from checkers.session import ShellSession
 from tests.conftest import REPO
+from trainer.curriculum.loader import load_curriculum
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="lab scripts run as root, and the test signals processes")
 
@@ -353,3 +355,10 @@ def test_process_same_fails_when_proc_is_covered(attempt: Attempt, tmp_path: Pat
         check=False,
     )
     assert "tampered" in result.stdout, (result.stdout, result.stderr)
+
+
+def test_no_lab_script_sets_its_own_exit_trap() -> None:
+    """The runner records what a script leaves running in an EXIT trap; a lab's own would replace it."""
+    for exercise in load_curriculum().exercises:
+        for script in (exercise.setup, exercise.solution, exercise.reset, *(w.script for w in exercise.wrong_answers)):
+            assert not re.search(r"\btrap\b", script), f"{exercise.id} sets a trap"

@@ -52,6 +52,7 @@ class LessonScreen(Screen[None]):
         self.sub_title = f"{self.lesson.objective} {self.lesson.title}"
         tree = self.query_one("#contents", Tree)
         tree.show_root = False
+        tree.auto_expand = False  # Enter jumps to a heading; it does not fold its subheadings away
         self._fit(self.size.width)
         self._load_text()
 

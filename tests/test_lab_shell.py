@@ -17,12 +17,16 @@ import pytest
 
 from checkers.targets import parse_target
 from tests.conftest import REPO, Tree, run_lpic3
+from tests.lab_fixtures import remove_workdirs
 from tests.test_netns_target import LAB, LAB_ID
 from tests.test_targets import sshd
 
-__all__ = ["sshd"]  # the fixture, used here
+__all__ = ["remove_workdirs", "sshd"]  # the fixtures, used here
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the lab's setup sets a hostname: root only")
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="the lab's setup sets a hostname: root only"),
+    pytest.mark.usefixtures("remove_workdirs"),
+]
 
 
 def write_lab(tree: Tree, target: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -16,8 +17,13 @@ import pytest
 from checkers.netns import Holder
 from checkers.privdir import ROOT_RUNTIME
 from tests.conftest import Tree, run_lpic3
+from tests.lab_fixtures import remove_workdirs
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the netns target needs root")
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="the netns target needs root"),
+    pytest.mark.usefixtures("remove_workdirs"),
+]
+__all__ = ["remove_workdirs"]  # the fixture: a replaced attempt leaves its working folder
 
 LAB_ID = "352.1-netns-kept"
 LAB = """
@@ -128,10 +134,12 @@ def test_a_recorded_pid_that_is_now_another_process_is_never_entered_nor_killed(
 
 def test_a_start_that_fails_leaves_no_holder(tree: Tree, tmp_path: Path) -> None:
     seen = tmp_path / "uts"
-    tree.write("exercises/352.1/kept.yaml", LAB.replace("@SETUP@", f"readlink /proc/self/ns/uts > {seen}; false"))
+    setup = f"readlink /proc/self/ns/uts > {seen}; echo {{{{workdir}}}} >> {seen}; false"
+    tree.write("exercises/352.1/kept.yaml", LAB.replace("@SETUP@", setup))
     started = lpic3(tree, "lab", "start", LAB_ID)
     assert started.returncode == 2 and "setup exited 1" in started.stderr
-    namespace = seen.read_text().strip()
+    namespace, workdir = seen.read_text().split()
+    shutil.rmtree(workdir)  # what the failed setup made there (no attempt was recorded)
     assert namespace != os.readlink("/proc/self/ns/uts")
     inside = []
     for proc in Path("/proc").iterdir():

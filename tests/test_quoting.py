@@ -13,6 +13,7 @@ import pytest
 
 from checkers.probes import REGISTRY
 from tests.conftest import Tree, run_lpic3
+from tests.lab_fixtures import remove_workdirs
 from trainer.curriculum.exercises import PLACEHOLDER
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.problems import Severity
@@ -27,6 +28,9 @@ from trainer.curriculum.shellwords import (
     placements,
 )
 from trainer.labs.render import render, render_args, render_shell
+
+pytestmark = pytest.mark.usefixtures("remove_workdirs")
+__all__ = ["remove_workdirs"]  # the fixture, used by every test here
 
 VALUE = "it's web 1.$HOME [x]+(y)?*"  # a blank, a quote, $, . and regex specials; a glob too
 LAB_ID = "351.5-quoted-label"

@@ -12,7 +12,6 @@ requirements check) through a message; it waits for the answer or for a cancel.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from markdown_it import MarkdownIt
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -170,9 +170,7 @@ class LabScreen(Screen[None]):
         Binding("c", "check", "Check"),
         Binding("h", "hint", "Hint"),
         Binding("r", "reset", "Reset"),
-        Binding(
-            "e", "explain", "Commands", tooltip="Show or hide the commands the last check ran and what they returned"
-        ),
+        Binding("e", "explain", "Why", tooltip="Show or hide the commands the last check ran and what they returned"),
         Binding("escape", "leave", "Back / cancel"),
     ]
 
@@ -218,7 +216,9 @@ class LabScreen(Screen[None]):
             yield Markdown("", id="lab-task", parser_factory=plain_markdown)
             yield Markdown("", id="lab-results", parser_factory=plain_markdown)
             yield Markdown("", id="lab-hints", parser_factory=plain_markdown)
-            yield Markdown("", id="lab-explain", parser_factory=plain_markdown)
+            explain = Static("", id="lab-explain", markup=False)
+            explain.display = False
+            yield explain
         yield Footer()
 
     def on_mount(self) -> None:
@@ -292,14 +292,15 @@ class LabScreen(Screen[None]):
 
     def action_explain(self) -> None:
         """Show (or hide again) the commands each check of the last check ran, with what they returned."""
-        view = self.query_one("#lab-explain", Markdown)
-        if view.source:
-            view.update("")
+        view = self.query_one("#lab-explain", Static)
+        if view.display:
+            view.display = False
         elif not self.results:
             self.notify("Check first (c): then e shows the commands the checks ran.")
         else:
             view.update(explanation(self.results))
-            self.call_after_refresh(view.scroll_visible)
+            view.display = True
+            self.call_after_refresh(view.scroll_visible, top=True)
 
     def action_leave(self) -> None:
         if self.job is None:
@@ -323,7 +324,7 @@ class LabScreen(Screen[None]):
             return
         self.job = job
         self.results = []
-        self.query_one("#lab-explain", Markdown).update("")  # it told of the last check
+        self.query_one("#lab-explain", Static).display = False  # it told of the last check
         if job.kind != "check":  # what the screen said of the lab before no longer holds
             self.clear_results()
         self.status(f"{WHAT[job.kind]} ... (Escape cancels)" if job.kind != "machine" else f"{WHAT[job.kind]} ...")
@@ -426,14 +427,14 @@ class LabScreen(Screen[None]):
             )
 
 
-def explanation(results: list[CheckResult]) -> str:
-    """The commands each check ran on the target and what they returned, as Markdown: exam material,
-    and the way to see why a verdict is what it is (``lpic3 lab check --explain`` prints the same)."""
-    parts = ["**The commands the checks ran** (e hides them)"]
+def explanation(results: list[CheckResult]) -> Text:
+    """The commands each check ran on the target and what they returned, as plain text that wraps
+    (nothing cut at the screen's edge): exam material, and the way to see why a verdict is what it
+    is (``lpic3 lab check --explain`` prints the same)."""
+    text = Text()
+    text.append("The commands the checks ran (e hides them)\n", "bold")
     for r in results:
-        parts.append(f"**{MARKS[r.outcome]}** `{r.check.id}` ({r.check.probe}): expected {r.verdict.expected}")
-        lines = [line for ran in r.commands for line in ran.lines()] or ["(no command)"]
-        text = "\n".join(lines)
-        fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", text)), default=0))
-        parts.append(f"{fence}text\n{text}\n{fence}")
-    return "\n\n".join(parts)
+        text.append(f"\n{MARKS[r.outcome]} {r.check.id} ({r.check.probe}): expected {r.verdict.expected}\n", "bold")
+        for line in [line for ran in r.commands for line in ran.lines()] or ["(no command)"]:
+            text.append(line + "\n")
+    return text

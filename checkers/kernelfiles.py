@@ -229,19 +229,22 @@ def _holds(folder: str, path: str) -> bool:
 
 
 def serving(mounts: Sequence[Mount], path: str) -> Mount | None:
-    """The mount ``path`` is read from: down the tree from the root, at each step the deepest mount
-    on the way to ``path`` (one stacked on another is its child, so the top one wins)."""
+    """The mount ``path`` is read from, found the way the kernel walks a path: from the root, into the
+    first mount met on the way (the one on the shortest path; one stacked on a mount is its child at
+    the same place, so the top of a stack wins and what it covers is never reached)."""
     ids = {m.id for m in mounts}
+    children: dict[int, list[Mount]] = {}
+    for m in mounts:
+        children.setdefault(m.parent, []).append(m)
     current = next((m for m in mounts if m.point == "/" and m.parent not in ids), None)
     for _ in range(len(mounts)):
         if current is None:
             return None
-        parent = current
-        below = [m for m in mounts if m.parent == parent.id and m.id != parent.id and _holds(m.point, path)]
+        below = [m for m in children.get(current.id, []) if m.id != current.id and _holds(m.point, path)]
         if not below:
             return current
-        deepest = max(len(m.point) for m in below)
-        current = [m for m in below if len(m.point) == deepest][-1]
+        first = min(len(m.point) for m in below)
+        current = [m for m in below if len(m.point) == first][-1]
     return current
 
 

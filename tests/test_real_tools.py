@@ -196,7 +196,7 @@ def _builtins() -> set[str]:
 
 # Where the probes build command text: the argument of the shell's run and of the helper that runs a
 # command in a network namespace, and what the helpers that build commands return.
-_COMMAND_ARGUMENT = {"run": 0, "_in": 1}
+_COMMAND_ARGUMENT = {"run": 0, "_in": 1, "run_in_view": 1}  # run_in_view: checkers/kernelfiles.py
 _COMMAND_BUILDERS = ("_in", "_virsh")
 
 

@@ -69,6 +69,8 @@ def detect(shell: Shell, names: list[str] | None = None) -> dict[str, Feature]:
             found[name] = Feature(name, ok, "available: " + reason if ok else reason)
             continue
         command, missing = CHECKS[name]
-        ok = shell.run(f"{{ {command} ; }} >/dev/null 2>&1", timeout=20).status == 0
-        found[name] = Feature(name, ok, "available" if ok else missing)
+        result = shell.run(f"{{ {command} ; }} >/dev/null 2>&1", timeout=20)
+        ok = result.status == 0
+        # A tool that is missing or not the real one is named as such (checkers.tools), not taken for a missing daemon.
+        found[name] = Feature(name, ok, "available" if ok else result.refused or missing)
     return found

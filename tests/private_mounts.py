@@ -69,6 +69,18 @@ def lpic3_in_private_mounts(
     )
 
 
+def python_in_private_mounts(script: str) -> subprocess.CompletedProcess[str]:
+    """Python ``script`` run from the repository in a private mount namespace (its mounts die with it)."""
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
 def check_lab(
     home: Path, prelude: str = "", scratch: Path | None = None, env: Mapping[str, str] | None = None
 ) -> tuple[dict[str, tuple[str, str]], subprocess.CompletedProcess[str]]:

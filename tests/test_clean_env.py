@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from checkers.session import PRELOAD
-from tests.conftest import REPO
 from tests.private_mounts import (
     FAKE_GETCAP,
     ROOT,
@@ -24,6 +23,7 @@ from tests.private_mounts import (
     baseline,
     check_lab,
     overlay,
+    python_in_private_mounts,
     started_lab,
     write_fakes,
 )
@@ -172,13 +172,6 @@ with ShellSession(local_argv(), "local") as s:
     verdict = run_probe(s, "file.exists", {{"path": "/"}})
     print(verdict.outcome, "|", verdict.seen)
 """
-    run = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
+    run = python_in_private_mounts(script)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == f"not judged | not judged: {PRELOAD} is set"

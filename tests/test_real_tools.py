@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,7 @@ from tests.private_mounts import (
     baseline,
     check_lab,
     overlay,
+    python_in_private_mounts,
     started_lab,
     write_fakes,
 )
@@ -91,14 +91,7 @@ with ShellSession(local_argv(), "local") as s:
                           env={{"PATH": "{":".join(SYSTEM_PATH)}"}}).stdout == "planted\\n"
     print(s.run("qemu-img --version").output.splitlines()[0])
 """
-    run = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
+    run = python_in_private_mounts(script)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("qemu-img version"), run.stdout
 
@@ -299,3 +292,20 @@ async def test_the_lab_screen_says_why_a_check_was_not_judged(tree: Tree) -> Non
             assert screen.attempt is not None and screen.attempt.checked_at is None  # nothing recorded
     finally:
         store.close()
+
+
+@ROOT
+def test_a_requirement_whose_tool_is_not_trusted_says_so(tmp_path: Path) -> None:
+    """`lpic3 doctor` and a lab's requirements name the untrusted tool, not a daemon that does not answer."""
+    prelude = f"mount -t tmpfs lpic3-test {tmp_path}\n" + overlay("/usr/bin", tmp_path) + "chmod 0777 /usr/bin/virsh\n"
+    script = f"""
+import subprocess
+from checkers.detect import detect
+from checkers.session import ShellSession, local_argv
+subprocess.run(["/bin/bash", "-euc", {prelude!r}], check=True)
+with ShellSession(local_argv(), "local") as s:
+    print(detect(s, ["libvirt"])["libvirt"].reason)
+"""
+    run = python_in_private_mounts(script)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "the real virsh is not trusted: /usr/bin/virsh is writable by every user (-rwxrwxrwx)"

@@ -45,6 +45,8 @@ TOOLS = (
     "ip",
     "lxc-cgroup",
     "lxc-info",
+    "mkdir",  # mkdir and mount: the kernel view's fresh /proc, /sys and cgroups (checkers/kernelfiles.py)
+    "mount",
     "namei",
     "nsenter",
     "ping",

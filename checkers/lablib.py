@@ -7,8 +7,9 @@ A reset used to kill whatever PID a file in ``{{workdir}}`` named, and the learn
 - *recorded*: a lab script started it (``lpic3_record NAME PID`` in setup, or the runner, which
   records every process a lab script leaves running when the script ends), and it is still that
   very process: same PID, same start time (field 22 of ``/proc/PID/stat``), same boot; or
-- *found* by the lab's own proof (in a namespace or cgroup only the lab made, holding a file of the
-  attempt's private folder open) and, because a proof found by looking around is weaker than a
+- *found* by the lab's own proof (in a namespace or cgroup only the lab made or one that carries the
+  attempt's values, holding a file of the attempt's private folder open, a child of a recorded
+  process) and, because a proof found by looking around is weaker than a
   record, also started after this attempt's setup began and not a direct child of PID 1;
 
 and in every case it is not PID 1, not a kernel thread, not a thread's ID, not the shell doing the
@@ -26,7 +27,8 @@ the lab's own reset and removes the folder. The shell functions, for lab scripts
     lpic3_record NAME PID         remember process PID as NAME (setup: what checks compare with)
     lpic3_recorded NAME           print NAME's PID if that very process still runs; status 1 if not
     lpic3_kill [-SIG] PID...      stop each PID the rules allow (SIGTERM, SIGKILL after 3 s), wait for it
-    lpic3_kill_recorded [-SIG] [NAME...]   the same for recorded processes (all of them without NAMEs)
+    lpic3_kill_recorded [-SIG] [NAME...]   the same for recorded processes and their children (all
+                                  of them without NAMEs)
     lpic3_may_kill PID            status 0 when the rules allow signalling PID (why not: $__lpic3_why)
     lpic3_ns_members TYPE INODE   the PIDs in the TYPE namespace (net, uts, user, ...) with that inode
     lpic3_fd_users DIR            the PIDs holding a file below DIR open

@@ -3,10 +3,10 @@
 ``/dev/kvm`` existing proves little: on some hosts (nested or paravirtualised KVM) a guest starts
 and then hangs in the firmware before Linux prints a line. So the probe boots the target's own
 kernel (the newest /boot/vmlinuz-*) with ``console=ttyS0`` and waits, at most 15 s, for the
-kernel's first message on the serial port. The verdict is remembered on the target, keyed by the
-kernel, QEMU's version and the host kernel, so it is measured once. It is kept in the target
-user's private lpic3 folder (``/var/lib/lpic3`` for root, see checkers.privdir): a verdict anyone
-could write would let anyone decide which accelerator lpic3 uses.
+kernel's first message on the serial port. The verdict is remembered on the target, one per
+accelerator, keyed by the kernel, QEMU's version and the host kernel, so it is measured once. It
+is kept in the target user's private lpic3 folder (``/var/lib/lpic3`` for root, see
+checkers.privdir): a verdict anyone could write would let anyone decide which accelerator lpic3 uses.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from checkers.privdir import SHELL_FUNCTIONS
 from checkers.shell import Shell
 
-VERDICT_NAME = "kvm-verdict"
+VERDICT_NAME = "guest-boots-{accel}"  # one verdict per accelerator
 BOOT_SECONDS = 15
 
 _SCRIPT = r"""
@@ -24,7 +24,7 @@ qemu=$(command -v qemu-system-x86_64) || { echo "qemu-system-x86_64 is not insta
 kernel=${LPIC3_KVM_KERNEL:-$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)}
 [ -n "$kernel" ] && [ -r "$kernel" ] || { echo "no kernel in /boot to try a guest with"; exit 3; }
 { [ -r /dev/kvm ] && [ -w /dev/kvm ]; } || { echo "/dev/kvm is missing or not accessible"; exit 4; }
-key="$(uname -r) $($qemu --version | head -n 1) $kernel"
+key="__ACCEL__ $(uname -r) $($qemu --version | head -n 1) $kernel"
 if [ -n "$verdict_file" ] && [ -f "$verdict_file" ] && [ "$(tail -n +2 "$verdict_file")" = "$key" ]; then
     read -r verdict < "$verdict_file"; echo "remembered: $verdict"; [ "$verdict" = works ]; exit $?
 fi
@@ -53,7 +53,7 @@ def guest_boots(shell: Shell, accel: str = "kvm", remember: bool = True) -> tupl
         _SCRIPT.replace("__ACCEL__", accel)
         .replace("__SECONDS__", str(BOOT_SECONDS))
         .replace("__REMEMBER__", "1" if remember else "0")
-        .replace("__VERDICT_NAME__", VERDICT_NAME)
+        .replace("__VERDICT_NAME__", VERDICT_NAME.format(accel=accel))
     )
     result = shell.run(script, timeout=BOOT_SECONDS + 15, merge=False)
     lines = [line for line in result.output.strip().splitlines() if line.strip()]

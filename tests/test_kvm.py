@@ -4,6 +4,7 @@ TCG (which works everywhere QEMU does) and with a guest that cannot boot."""
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,24 @@ def test_a_linux_guest_boots_under_tcg(local_shell: ShellSession) -> None:
     ok, reason = guest_boots(local_shell, accel="tcg", remember=False)
     assert ok, reason
     assert "booted with -accel tcg" in reason
+
+
+def test_the_verdict_is_remembered_in_the_private_state_folder(local_shell: ShellSession) -> None:
+    """Measured once, then read back; kept in /var/lib/lpic3 (root's, 0700), never in /var/tmp."""
+    from checkers.kvm import VERDICT_NAME
+    from checkers.privdir import ROOT_STATE
+
+    if os.geteuid() != 0:
+        pytest.skip("root's verdict folder is /var/lib/lpic3")
+    verdict = Path(ROOT_STATE) / VERDICT_NAME.format(accel="tcg")
+    verdict.unlink(missing_ok=True)
+    try:
+        first, second = (guest_boots(local_shell, accel="tcg")[1] for _ in range(2))
+        assert "(remembered)" not in first and second == "a Linux guest booted with -accel tcg (remembered)"
+        assert verdict.read_text().startswith("works\ntcg ")
+        assert Path(ROOT_STATE).lstat().st_mode & 0o777 == 0o700
+    finally:
+        verdict.unlink(missing_ok=True)
 
 
 def test_a_guest_that_cannot_start_is_a_no(

@@ -151,7 +151,7 @@ def test_the_kvm_verdict_is_not_written_through_a_symlink_planted_at_var_tmp_lpi
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "kvm: a Linux guest booted with -accel tcg" in done.stdout
-    assert "planted: 0 untouched" in done.stdout and "kvm-verdict" in done.stdout.splitlines()[-1], done.stdout
+    assert "planted: 0 untouched" in done.stdout and "guest-boots-tcg" in done.stdout.splitlines()[-1], done.stdout
 
 
 @ROOT

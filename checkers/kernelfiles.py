@@ -98,6 +98,9 @@ _CALL = (
 # The helper, in its own mount namespace: fresh /proc, /sys and cgroups, then requests until EOF.
 # (A procfs or sysfs cannot be mounted straight onto one of the same kind: a tmpfs goes between.)
 _VIEW = r"""eval "$1"
+__lpic3_at() {  # mount "${@:2}" on the new folder $1 (mount --mkdir: util-linux 2.35 and later)
+  mount --mkdir "${@:2}" "$1" 2>/dev/null || { mkdir "$1" && mount "${@:2}" "$1"; }
+}
 __lpic3_fresh() {
   mount -t tmpfs lpic3 /proc && mount -t proc lpic3 /proc &&
     mount -t tmpfs lpic3 /sys && mount -t sysfs lpic3 /sys || return
@@ -107,18 +110,15 @@ __lpic3_fresh() {
   mount -t tmpfs -o mode=755 lpic3 /sys/fs/cgroup || return
   while IFS=: read -r n c p; do
     if [ "$n" = 0 ]; then
-      mkdir /sys/fs/cgroup/unified && mount -t cgroup2 lpic3 /sys/fs/cgroup/unified || :
+      __lpic3_at /sys/fs/cgroup/unified -t cgroup2 lpic3 || :
       continue
     fi
     o=$c; case $c in name=*) o=none,$c ;; esac
     set -- "$c"; case $c in *,*) set -- "$c" ${c//,/ } ;; esac
-    for d; do
-      d=/sys/fs/cgroup/${d#name=}
-      mkdir "$d" && mount -t cgroup -o "$o" lpic3 "$d" || return
-    done
+    for d; do __lpic3_at "/sys/fs/cgroup/${d#name=}" -t cgroup -o "$o" lpic3 || return; done
   done </proc/self/cgroup
 }
-__why=$(__lpic3_fresh 2>&1) || { printf 'none: %s\n' "${__why//$'\n'/; }"; exit 0; }
+__why=$(__lpic3_fresh 2>&1) || { printf 'none: %s\n' "${__why%%$'\n'*}"; exit 0; }
 printf 'fresh\n'
 while IFS= read -r -d '' __p && IFS= read -r -d '' __k && IFS= read -r -d '' __c; do
   __s=1

@@ -76,3 +76,21 @@ async def until(pilot: Pilot[None], ready: Callable[[], bool], seconds: float = 
     while not ready():
         assert time.monotonic() < deadline, "the screen never got there"
         await pilot.pause(0.05)
+
+
+async def choose(pilot: Pilot[None], answer: str) -> None:
+    """Answer the dialog that is about to open by clicking ``answer`` once its button is laid out
+    (a click before layout hits nothing on a busy machine), and wait until the dialog has closed."""
+    from trainer.tui.screens.lab import Choose
+
+    app = pilot.app
+
+    def laid_out() -> bool:
+        if not isinstance(app.screen, Choose):
+            return False
+        buttons = app.screen.query(f"#{answer}")
+        return bool(buttons) and buttons.first().region.area > 0
+
+    await until(pilot, laid_out)
+    await pilot.click(f"#{answer}")
+    await until(pilot, lambda: not isinstance(app.screen, Choose))

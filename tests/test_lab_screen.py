@@ -15,7 +15,7 @@ from textual.widgets import Markdown, Static
 from checkers.session import local_argv
 from checkers.targets import Target, parse_target
 from tests.conftest import Tree
-from tests.lab_fixtures import remove_workdirs, slow_lab, until
+from tests.lab_fixtures import choose, remove_workdirs, slow_lab, until
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Curriculum, Exercise
 from trainer.study.store import Store
@@ -58,8 +58,7 @@ async def open_lab(app: TrainerApp, pilot: Pilot[None], exercise: Exercise, stor
 async def start(pilot: Pilot[None], app: TrainerApp, screen: LabScreen) -> None:
     await pilot.press("s")
     if not screen.target.sandbox:
-        await until(pilot, lambda: isinstance(app.screen, Choose))
-        await pilot.click("#yes")
+        await choose(pilot, "yes")
     await until(pilot, lambda: screen.job is None and screen.attempt is not None)
 
 
@@ -162,8 +161,7 @@ async def test_a_reset_clears_what_the_screen_said(
             await until(pilot, lambda: screen.job is None and "all checks pass" in text(screen, "#lab-status"))
             assert text(screen, "#lab-results").count("`made`") == 1
         await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, Choose))
-        await pilot.click("#yes")
+        await choose(pilot, "yes")
         await until(pilot, lambda: screen.job is None and "reset" in text(screen, "#lab-status"))
         assert "pass" not in text(screen, "#lab-status") and text(screen, "#lab-results") == ""
         assert not Path(workdir).exists()

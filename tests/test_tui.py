@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Markdown, OptionList
 
-from tests.lab_fixtures import until
+from tests.lab_fixtures import choose, until
 from tests.study_fixtures import make_curriculum
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Curriculum
@@ -32,7 +33,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Curriculum:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.open(tmp_path / "progress.sqlite3")
     yield opened
     opened.close()
@@ -84,6 +85,7 @@ async def test_practice_by_keys_records_answers_and_schedules_reviews(synthetic:
         assert isinstance(screen, PracticeScreen)
         right_expected = 0
         for _ in range(4):
+            assert screen.view is not None
             item = screen.view.item
             q = item.question
             if q.type == "fill":
@@ -113,10 +115,17 @@ async def test_review_shows_due_questions(synthetic: Curriculum, store: Store) -
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, PracticeScreen) and app.screen.mode == "review"
-        assert app.screen.view.item.question.id == question.id
+        assert app.screen.view is not None and app.screen.view.item.question.id == question.id
 
 
-async def answer_exam(pilot, screen: ExamScreen, positions: range) -> None:  # type: ignore[no-untyped-def]
+def exam_screen(app: TrainerApp) -> ExamScreen:
+    """The screen shown, which must be the mock exam."""
+    screen = app.screen
+    assert isinstance(screen, ExamScreen)
+    return screen
+
+
+async def answer_exam(pilot: Pilot[None], screen: ExamScreen, positions: range) -> None:
     """Answer the given questions rightly, by keys, moving with n."""
     for position in positions:
         assert screen.position == position
@@ -134,8 +143,8 @@ async def test_full_mock_exam_by_keys_interrupted_and_resumed(synthetic: Curricu
     async with app.run_test() as pilot:
         await pilot.press("e")
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExamScreen) and len(screen.paper.items) == 60
+        screen = exam_screen(app)
+        assert len(screen.paper.items) == 60
         await answer_exam(pilot, screen, range(30))
         await pilot.press("f")  # flag question 31
         assert isinstance(app.screen, ExamScreen)
@@ -153,8 +162,7 @@ async def test_full_mock_exam_by_keys_interrupted_and_resumed(synthetic: Curricu
         assert "unfinished mock exam" in str(app.screen.query_one("#summary").render())
         await pilot.press("e")
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExamScreen)
+        screen = exam_screen(app)
         assert screen.position == 30 and screen.flags[30] and screen.remaining == pytest.approx(3000.0, abs=2)
         assert sum(r is not None for r in screen.responses) == 30
         await answer_exam(pilot, screen, range(30, 59))
@@ -171,7 +179,7 @@ async def test_full_mock_exam_by_keys_interrupted_and_resumed(synthetic: Curricu
         await pilot.pause()
         assert isinstance(app.screen, WrongAnswersScreen)
     finished = store.finished_exams()
-    assert len(finished) == 1 and finished[0].result["correct"] == 59
+    assert len(finished) == 1 and finished[0].result is not None and finished[0].result["correct"] == 59
     assert store.unfinished_exam() is None
 
 
@@ -211,7 +219,7 @@ async def test_help_history_theme_and_palette(synthetic: Curriculum, store: Stor
 
 async def test_lab_screen_start_check_solve_and_reset(store: Store, tmp_path: Path) -> None:
     """A lab run from the TUI against this machine: setup, a failing check, the solution, a pass."""
-    from trainer.tui.screens.lab import Choose, LabListScreen, LabScreen
+    from trainer.tui.screens.lab import LabListScreen, LabScreen
 
     cur = load_curriculum()
     exercise = next(e for e in cur.exercises if e.id == "351.5-qcow2-overlay")
@@ -228,8 +236,7 @@ async def test_lab_screen_start_check_solve_and_reset(store: Store, tmp_path: Pa
         screen = app.screen
         assert isinstance(screen, LabScreen)
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, Choose))  # this machine is not a sandbox: ask first
-        await pilot.click("#yes")
+        await choose(pilot, "yes")  # this machine is not a sandbox: ask first
         await until(pilot, lambda: screen.job is None)
         attempt = screen.attempt
         assert attempt is not None
@@ -247,8 +254,7 @@ async def test_lab_screen_start_check_solve_and_reset(store: Store, tmp_path: Pa
         assert "5/5 checks passed" in screen.query_one("#lab-results", Markdown).source
         assert screen.lab.attempts.passed_exercises() == {exercise.id}
         await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, Choose))
-        await pilot.click("#yes")
+        await choose(pilot, "yes")
         await until(pilot, lambda: screen.job is None)
         await pilot.press("escape")
         await pilot.pause()
@@ -283,15 +289,14 @@ async def test_lab_reset_on_the_sandbox_offers_the_whole_machine(store: Store) -
         await pilot.pause()
         assert app.screen is screen and Path(attempt.params["workdir"]).exists()
         await pilot.press("r")
-        await pilot.pause()
-        await pilot.click("#lab")
+        await choose(pilot, "lab")
         await until(pilot, lambda: screen.job is None)
         assert not Path(attempt.params["workdir"]).exists()
         await pilot.press("escape")
 
 
 # -- the mock exam's keys, clock, quitting and state (issue 11: faults 2, 3, 4 and 13) ------------------
-async def answer_here(pilot, screen: ExamScreen, response: str | None = None) -> None:  # type: ignore[no-untyped-def]
+async def answer_here(pilot: Pilot[None], screen: ExamScreen, response: str | None = None) -> None:
     """Answer the question shown by keys: ``response`` typed into a fill-in (then Escape), else the right one."""
     item = screen.paper.items[screen.position]
     if item.question.type == "fill":
@@ -305,15 +310,14 @@ async def answer_here(pilot, screen: ExamScreen, response: str | None = None) ->
 async def test_exam_keys_never_type_into_a_fill_in_answer(
     size: tuple[int, int], synthetic: Curriculum, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import trainer.tui.screens.exam as exam_screen
+    import trainer.tui.screens.exam as exam_module
 
-    monkeypatch.setattr(exam_screen, "SAVE_EVERY", 10**6)  # no clock saves among the writes counted below
+    monkeypatch.setattr(exam_module, "SAVE_EVERY", 10**6)  # no clock saves among the writes counted below
     app = TrainerApp(synthetic, store, seed=123)
     async with app.run_test(size=size) as pilot:
         await pilot.press("e")
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExamScreen)
+        screen = exam_screen(app)
         first, second = [i for i, item in enumerate(screen.paper.items) if item.question.type == "fill" and i > 0][:2]
         await screen.action_jump(first - 1)
         await pilot.press("n")
@@ -364,8 +368,7 @@ async def test_time_running_out_under_a_dialog_submits_the_exam_once(
     async with app.run_test() as pilot:
         await pilot.press("e")
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExamScreen)
+        screen = exam_screen(app)
         for position, item in enumerate(screen.paper.items):
             store.save_exam_response(screen.exam_id, position, right(item), screen.remaining)
         await pilot.press("n")  # the screen shows what the store holds
@@ -377,7 +380,8 @@ async def test_time_running_out_under_a_dialog_submits_the_exam_once(
         screen.remaining = 1.5
         await pilot.pause(4.5)  # the time runs out, then several more ticks of the clock
         assert [type(s) for s in app.screen_stack] == [HomeScreen, ResultScreen]
-        assert app.screen.result.overall.correct == 60  # type: ignore[attr-defined]
+        result_screen = app.screen
+        assert isinstance(result_screen, ResultScreen) and result_screen.result.overall.correct == 60
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -392,8 +396,7 @@ async def test_q_during_an_exam_asks_first_and_quitting_keeps_the_exam(synthetic
     async with app.run_test() as pilot:
         await pilot.press("e")
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExamScreen)
+        screen = exam_screen(app)
         await answer_here(pilot, screen)
         await pilot.press("q")
         await pilot.pause()
@@ -419,8 +422,7 @@ async def test_readiness_counts_only_what_was_answered_in_a_submitted_exam(synth
     async with app.run_test() as pilot:
         await pilot.press("e")
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExamScreen)
+        screen = exam_screen(app)
         await answer_exam(pilot, screen, range(11))
         await pilot.press("escape")  # pause: back to Home with the exam unfinished
         await pilot.pause()
@@ -433,8 +435,7 @@ async def test_readiness_counts_only_what_was_answered_in_a_submitted_exam(synth
 
         await pilot.press("e")
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExamScreen)
+        screen = exam_screen(app)
         await answer_exam(pilot, screen, range(11))
         await pilot.press("r")
         await pilot.pause()
@@ -457,9 +458,9 @@ async def test_two_windows_share_one_exam_and_submit_it_once(
     """Two apps with their own store connections on one file, as two lpic3 windows would be. After
     window one submits, window two's submit is refused, and so is its next save (a move): either way it
     shows the result recorded. (The clock's own saves are held off, so which one it is stays certain.)"""
-    import trainer.tui.screens.exam as exam_screen
+    import trainer.tui.screens.exam as exam_module
 
-    monkeypatch.setattr(exam_screen, "SAVE_EVERY", 10**6)
+    monkeypatch.setattr(exam_module, "SAVE_EVERY", 10**6)
     path = tmp_path / "shared.sqlite3"
     stores = Store.open(path), Store.open(path)
     one, two = TrainerApp(synthetic, stores[0], seed=9), TrainerApp(synthetic, stores[1], seed=9)
@@ -611,8 +612,7 @@ async def test_keys_pressed_quickly_answer_the_questions_they_were_meant_for(
     async with app.run_test() as pilot:
         await pilot.press("e")
         await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExamScreen)
+        screen = exam_screen(app)
         items = screen.paper.items
         kinds = [item.question.type == "fill" for item in items]
         start = next(i for i in range(1, 57) if kinds[i : i + 4] == [False, False, False, True])

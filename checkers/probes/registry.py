@@ -80,20 +80,27 @@ def probe(probe_name: str, summary: str, /, **args: Arg) -> Callable[[Callable[.
     return register
 
 
+def _quoted(text: str) -> str:
+    """A name or value from a content file as a message quotes it: short, since content is hostile."""
+    return repr(cap(text, 60))
+
+
 def argument_problems(name: str, args: dict[str, object]) -> list[str]:
-    """What is wrong with calling probe ``name`` with ``args``; empty when the call is fine."""
+    """What is wrong with calling probe ``name`` with ``args``; empty when the call is fine. Names and
+    values from the file are quoted short (``_quoted``): a message never grows with the content."""
     spec = REGISTRY.get(name)
     if spec is None:
-        return [f"no probe named {name!r} (known: {', '.join(sorted(REGISTRY))})"]
+        return [f"no probe named {_quoted(name)} (known: {', '.join(sorted(REGISTRY))})"]
     problems = []
     for key, value in args.items():
         arg = spec.args.get(key)
         if arg is None:
-            problems.append(f"probe {name} takes no argument {key!r} (it takes: {', '.join(spec.args) or 'none'})")
+            takes = ", ".join(spec.args) or "none"
+            problems.append(f"probe {name} takes no argument {_quoted(key)} (it takes: {takes})")
         elif not isinstance(value, arg.kind) or (arg.kind is int and isinstance(value, bool)):
             problems.append(f"probe {name} argument {key!r} must be {_KIND_NAMES.get(arg.kind, arg.kind.__name__)}")
         elif arg.pattern and isinstance(value, str) and not re.fullmatch(arg.pattern, value):
-            problems.append(f"probe {name} argument {key!r}: {value!r} is not {arg.help}")
+            problems.append(f"probe {name} argument {key!r}: {_quoted(value)} is not {arg.help}")
         elif arg.is_regex and isinstance(value, str):
             try:
                 re.compile(value)

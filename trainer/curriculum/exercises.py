@@ -17,7 +17,7 @@ from trainer.curriculum.fields import Fields
 from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_terms
 from trainer.curriculum.model import Check, Exercise, Location, Objective, Param, WrongAnswer
 from trainer.curriculum.problems import Problem, Severity
-from trainer.curriculum.quoting import excerpt
+from trainer.curriculum.quoting import excerpt, shorten
 from trainer.curriculum.shellwords import COMMENT, UNQUOTED, placements
 from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
 
@@ -209,7 +209,7 @@ def _check_placeholders(f: Fields, names: set[str]) -> None:
         if isinstance(value, str):
             for found in PLACEHOLDER.findall(value):
                 if found not in names:
-                    f.problem(None, f"placeholder {{{{{found}}}}} is not a parameter", line=line)
+                    f.problem(None, f"placeholder {{{{{shorten(found)}}}}} is not a parameter", line=line)
         elif isinstance(value, LineMap):
             for key, item in value.items():
                 walk(item, value.line_of(key))

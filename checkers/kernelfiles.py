@@ -322,6 +322,20 @@ def run_in_view(
     return dataclasses.replace(result, command=command, output=output)
 
 
+def as_typed(command: str, output: str) -> tuple[str, str]:
+    """A command the session ran in the view as a learner would type it, marked as run there, and its
+    output without the view's report (for ``lpic3 lab check --explain``); any other command as it is."""
+    words = command.split(" ", 2)
+    if len(words) != 3 or words[0] != FUNCTION:
+        return command, output
+    try:
+        (typed,) = shlex.split(words[2])
+    except ValueError:
+        return command, output
+    before, mark, _ = output.rpartition(f"\n{MARK}{words[1]}\n")
+    return f"{typed}  # in the kernel view", before if mark else output
+
+
 class InView:
     """A ``Shell`` whose commands run in the kernel view, reading ``reads`` (see ``run_in_view``): a
     probe written for any shell (``command.status``) reads the kernel's files through it."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from checkers.kernelfiles import as_typed
 from checkers.shell import COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult, Shell
 
 OUTPUT_LIMIT = 2000  # characters kept of a command's output (and of its stderr when apart)
@@ -31,10 +32,11 @@ class Ran:
 
     @classmethod
     def of(cls, result: CommandResult, seconds: float) -> Ran:
+        command, output = as_typed(result.command, result.output)  # not the kernel view's own framing
         return cls(
-            result.command,
+            command,
             result.status,
-            _capped(result.output),
+            _capped(output),
             _capped(result.errors),
             seconds,
             result.timed_out,

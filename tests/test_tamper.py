@@ -27,6 +27,7 @@ import pytest
 from checkers.kernelfiles import WHOLE, Mount, parse_mount, problem, run_in_view
 from checkers.privdir import lab_root
 from checkers.probes import FAIL, PASS, Verdict, run_probe
+from checkers.record import Recorder
 from checkers.session import ShellSession, local_argv
 from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
@@ -274,6 +275,16 @@ def test_a_command_run_in_the_view_reads_the_truth_through_tools(
     assert session.run(f"ps -o comm= -p {sleeper}").output.strip() == "sshd"
     assert run_in_view(session, f"ps -o comm= -p {sleeper}", []).output.strip() == "sleep"
     assert tampered(run_probe(session, "kernel.output", check | {"pattern": "^sshd$"}), stat)
+
+
+def test_explain_shows_a_kernel_read_as_typed(session: ShellSession) -> None:
+    """``lpic3 lab check --explain`` shows what the check ran in the view, not the view's framing."""
+    recorder = Recorder(session)
+    assert run_probe(recorder, "kernel.status", {"command": "grep -c '^processor' /proc/cpuinfo"}).outcome == PASS
+    (ran,) = recorder.take()
+    assert ran.command == "grep -c '^processor' /proc/cpuinfo  # in the kernel view"
+    processors = len(re.findall(r"^processor", Path("/proc/cpuinfo").read_text(), re.MULTILINE))
+    assert ran.output == f"{processors}\n"
 
 
 # Mount tables as the kernel writes them (/proc/PID/mountinfo), the parts in /proc and /sys.

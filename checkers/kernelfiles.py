@@ -56,6 +56,16 @@ OWN_PLACES = {
     "/sys/fs/bpf": ("bpf",),
     "/sys/fs/selinux": ("selinuxfs",),
     "/sys/firmware/efi/efivars": ("efivarfs",),
+    # LXC's lxcfs, in a container: the container's own share of the machine (the view reads the kernel's).
+    **{
+        place: ("fuse.lxcfs",)
+        for place in (
+            *(f"/proc/{name}" for name in ("cpuinfo", "diskstats", "loadavg", "meminfo", "slabinfo", "stat")),
+            *(f"/proc/{name}" for name in ("swaps", "uptime", "pressure/cpu", "pressure/io", "pressure/memory")),
+            "/sys/devices/system/cpu",
+            "/sys/devices/system/cpu/online",
+        )
+    },
 }
 FUNCTION = "lpic3_kernel_view"
 MARK = "__LPIC3_KERNEL_VIEW_"

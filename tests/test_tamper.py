@@ -323,6 +323,13 @@ CONTAINER = """\
 707 701 0:66 /null /proc/kcore rw,nosuid - tmpfs tmpfs rw,size=65536k,mode=755
 """
 CONTAINER_CGROUPS = ["/docker/abc"]
+# An LXC container with lxcfs: the container's share of the machine, served over /proc files.
+LXCFS = """\
+800 780 0:70 / / rw,relatime - zfs pool/ct rw
+801 800 0:71 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw
+802 801 0:72 /proc/cpuinfo /proc/cpuinfo rw,nosuid,nodev,relatime - fuse.lxcfs lxcfs rw,user_id=0,group_id=0
+803 801 0:72 /proc/meminfo /proc/meminfo rw,nosuid,nodev,relatime - fuse.lxcfs lxcfs rw,user_id=0,group_id=0
+"""
 
 
 def mounts_of(text: str, *extra: str) -> list[Mount]:
@@ -344,6 +351,8 @@ def test_the_kernels_own_mounts_are_not_tampering(path: str) -> None:
         (CONTAINER, CONTAINER_CGROUPS, "/proc/sys/net/ipv4/ip_forward", ""),
         (CONTAINER, CONTAINER_CGROUPS, "/proc/cpuinfo", ""),
         (CONTAINER, CONTAINER_CGROUPS, "/proc", "/proc/kcore"),  # a mask hides the kernel's file too
+        (LXCFS, ["/"], "/proc/cpuinfo", ""),
+        (LXCFS, ["/"], "/proc", ""),
     ],
 )
 def test_layouts_read_as_they_are(text: str, cgroups: Sequence[str], path: str, found: str) -> None:

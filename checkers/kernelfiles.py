@@ -14,9 +14,9 @@ before or after, is visible there: their mounts stay below the fresh ones, and m
 propagate later are put beneath the fresh ones by the kernel. The helper is a bash that reads
 requests on a pipe, so a kernel read costs no new process: ``lpic3_kernel_view TOKEN COMMAND``
 in the session's shell hands COMMAND to it; the helper runs it with the caller's stdout and
-stderr (``/proc/CALLER/fd/1`` and ``2``, read through the fresh /proc), then prints a marker with
-the token and, read from the fresh /proc, the caller's mount table (its lines in /proc and /sys)
-and cgroups. ``run_in_view`` judges that table (``problem``): a mount over a path the check read,
+stderr (opened through the fresh ``/proc/CALLER/fd``), then prints a marker with the token and,
+read from the fresh /proc, the caller's mount table and cgroups, and answers with the exit status.
+``run_in_view`` judges that table (``problem``): a mount over a path the check read,
 or anywhere in /proc and /sys for a command, that is not the kernel's own filesystem at its
 place (a bind of another file, a tmpfs, a second cgroup mount deeper in a hierarchy ...) raises
 ``Tampered``, which ``checkers.probes.registry.run_probe`` turns into a FAIL that says so.
@@ -139,8 +139,9 @@ done"""
 
 # In the session's shell, once its tools are pinned: the view starts with them (and the session's
 # functions), or the session says why there is none (a pty's shell announces a coprocess as a job
-# on stderr, hence 2>/dev/null). The helper waits for a first byte, so that its
-# pipes are taken over (a coprocess's own are gone as soon as it ends) before it can end.
+# on stderr, hence 2>/dev/null). The helper waits for a first byte, so that its pipes are taken over
+# (a coprocess's own are gone as soon as it ends) before it can end. They close on exec (bash keeps
+# a coprocess's flag on a copy): no program a command runs holds them, only a subshell would.
 _START = r"""@MOUNTS@
 @CALL@
 __lpic3_view_start() {

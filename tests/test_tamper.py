@@ -404,6 +404,23 @@ def test_without_root_checks_read_the_sessions_own_proc() -> None:
         assert status.outcome == PASS, status
 
 
+def test_without_a_view_a_forgery_is_still_found(sleeper: int, tmp_path: Path) -> None:
+    """Root in a user namespace may bind files in its own mount namespace but cannot mount a fresh
+    /proc: there is no view, and the session's own mount table is judged."""
+    status = f"/proc/{sleeper}/status"
+    fake = forged(tmp_path, Path(status).read_text(), r"^CapEff:.*$", "CapEff:\t0000000000000000")
+    argv = ["/usr/bin/unshare", "--user", "--map-root-user", "--mount", "--", *local_argv()]
+    with ShellSession(argv, "root in a user namespace") as session:
+        assert session.kernel_view.startswith("none: "), session.kernel_view
+        has = {"pid_cmd": f"echo {sleeper}", "has": "cap_chown"}
+        lacks = {"pid_cmd": f"echo {sleeper}", "lacks": "cap_chown"}
+        assert run_probe(session, "caps.process", has).outcome == PASS
+        assert run_probe(session, "caps.process", lacks).outcome == FAIL
+        mount(session, fake, status)  # believed, it would pass "lacks"
+        assert "CapEff:\t0000000000000000" in session.run(f"cat {status}").output
+        assert tampered(run_probe(session, "caps.process", lacks), status)
+
+
 def test_the_view_ends_with_its_session_even_when_a_script_left_a_daemon() -> None:
     """The view reads its requests from a pipe of the session's shell and ends when it closes. A
     daemon a lab's script starts must not keep that pipe open. The shell is started without a

@@ -21,6 +21,7 @@ from checkers.session import Interrupted, ShellSession, local_argv
 from checkers.targets import parse_target
 from tests.conftest import Tree, run_lpic3
 from tests.lab_fixtures import LAB_ID, remove_workdirs, slow_lab
+from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
 from trainer.labs.runner import CheckResult, outcome
 from trainer.labservice import Lab, LabBusy
@@ -221,4 +222,68 @@ def test_one_operation_at_a_time_and_only_the_holder_closes_the_shell(tree: Tree
     finally:
         cancel.set()
         worker.join(timeout=5)
+        store.close()
+
+
+_RESTART_LAB = """
+id: 351.5-restart
+objective: "351.5"
+title: A job started by setup
+terms: [qemu-img]
+difficulty: 1
+requires: []
+task: Leave the job in {{workdir}} running.
+setup: |
+  setsid sleep 300 </dev/null >/dev/null 2>&1 &
+  echo $! > {{workdir}}/job
+checks:
+  - id: running
+    probe: command.status
+    args: {command: "kill -0 $(cat {{workdir}}/job)"}
+    hint: The job must run.
+solution: "true"
+reset: "true"
+wrong_answers:
+  - name: the job stopped
+    script: kill $(cat {{workdir}}/job)
+    fails: [running]
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_a_new_start_resets_the_attempt_it_replaces(tree: Tree) -> None:
+    """Each attempt has its own folder and records, so starting again must reset the old attempt with
+    its own values: its folder goes and the job its setup started is stopped."""
+    tree.write("exercises/351.5/restart.yaml", _RESTART_LAB)
+    (exercise,) = load_curriculum(tree.root).exercises
+    store = Store.open()
+    lab = Lab(exercise, parse_target("local"), store, consent=lambda _: True)
+    started = []
+    try:
+        first = lab.start()
+        started.append(first)
+        old_job = int((Path(first.params["workdir"]) / "job").read_text())
+        assert _alive(old_job)
+        second = lab.start()
+        started.append(second)
+        new_job = int((Path(second.params["workdir"]) / "job").read_text())
+        deadline = time.monotonic() + 10
+        while _alive(old_job) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(old_job), "the replaced attempt's job still runs"
+        assert not Path(first.params["workdir"]).exists()
+        assert _alive(new_job) and Path(second.params["workdir"]).is_dir()
+        lab.reset(second.params)
+        assert not Path(second.params["workdir"]).exists()
+    finally:
+        for attempt in started:  # what a failed assertion left running is the test's to stop
+            lab.reset(attempt.params)
+        lab.close()
         store.close()

@@ -243,8 +243,16 @@ class Lab:
         return verdict
 
     # -- the target (any one thread at a time) -----------------------------------------------------
-    def set_up(self, seed: int | None = None, cancel: threading.Event | None = None) -> Setup:
-        """Requirements, consent, then the lab's reset and setup with values drawn from ``seed``."""
+    def set_up(
+        self, seed: int | None = None, cancel: threading.Event | None = None, previous: LabAttempt | None = None
+    ) -> Setup:
+        """Requirements, consent, then the lab's reset and setup with values drawn from ``seed``.
+
+        ``previous`` (the attempt this start replaces, read by the caller on the store's thread) is
+        reset first with its own values: every attempt has its own working folder, records and
+        names, so a reset with the new values alone would leave the old attempt's processes and
+        files behind. Its reset failing (the learner may have broken what it removes) does not stop
+        the new start: the new attempt's reset and setup follow and say so if the lab is broken."""
         seed = secrets.randbelow(SEEDS) if seed is None else seed
         holder = _holder_start() if self.target.kind == "netns" else None
         values: dict[str, str] = {}
@@ -256,6 +264,9 @@ class Lab:
                 values = choose_params(self.exercise, random.Random(seed), _lab_root(session))
                 if holder is not None:
                     _holder_call(holder.save, _holder_key(values))
+                if previous is not None:
+                    with suppress(ScriptFailed):
+                        run_script(session, "reset", self.exercise.reset, previous.params)
                 self._script(session, "reset", self.exercise.reset, values)
                 self._script(session, "setup", self.exercise.setup, values)
         except BaseException:
@@ -378,7 +389,7 @@ class Lab:
 
     # -- both halves, for callers with one thread (the CLI) ----------------------------------------
     def start(self, seed: int | None = None) -> LabAttempt:
-        return self.record_start(self.set_up(seed))
+        return self.record_start(self.set_up(seed, previous=self.attempt()))
 
     def check(self, explain: bool = False) -> tuple[list[CheckResult], str]:
         """Every check on the started attempt, recorded; the results and their outcome."""

@@ -244,7 +244,8 @@ class LabScreen(Screen[None]):
 
     # -- actions -----------------------------------------------------------------------------------
     def action_start(self) -> None:
-        self._begin(Job("start"), lambda job: self.lab.set_up(cancel=job.cancel))
+        previous = self.attempt
+        self._begin(Job("start"), lambda job: self.lab.set_up(cancel=job.cancel, previous=previous))
 
     def action_check(self) -> None:
         attempt = self.attempt

@@ -205,6 +205,17 @@ def test_an_existing_data_folder_and_database_are_tightened(tmp_path: Path) -> N
     assert mode(folder) == 0o700 and mode(path) == 0o600
 
 
+def test_a_folder_holding_more_than_lpic3s_files_keeps_its_mode(tmp_path: Path) -> None:
+    """LPIC3_HOME may name a folder shared with other things (a class folder): only lpic3's own
+    files are made private there, never the folder."""
+    shared = tmp_path / "class"
+    shared.mkdir()
+    shared.chmod(0o755)
+    (shared / "handouts").mkdir()
+    Store.open(shared / "progress.sqlite3").close()
+    assert mode(shared) == 0o755 and mode(shared / "progress.sqlite3") == 0o600
+
+
 def test_a_shared_sticky_folder_is_not_made_private(tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()

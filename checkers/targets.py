@@ -19,6 +19,7 @@ import subprocess
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from checkers.netns import UNSHARE
 from checkers.privdir import PrivateDirError, runtime_dir
 from checkers.session import ShellSession, local_argv
 from checkers.shell import CLEAN_ENV
@@ -63,19 +64,7 @@ def parse_target(spec: str) -> Target:
     if spec == "netns":
         if os.geteuid() != 0:
             raise TargetError("target netns: needs root (it creates namespaces with unshare)")
-        argv = (
-            "/usr/bin/unshare",
-            "--fork",
-            "--pid",
-            "--mount-proc",
-            "--uts",
-            "--ipc",
-            "--net",
-            "--mount",
-            "--propagation",
-            "private",
-            *local_argv(),
-        )
+        argv = (*UNSHARE, *local_argv())
         return Target(spec, "netns", "a namespace sandbox on this machine", argv, sandbox=True)
     if spec.startswith("ssh://"):
         user, host, port = _ssh_parts(spec)

@@ -63,7 +63,9 @@ def remove_workdirs() -> Iterator[None]:
     store = Store.open()
     try:
         for (params,) in store.db.execute("SELECT params FROM lab_attempts"):
-            workdir = json.loads(params)["workdir"]
+            workdir = json.loads(params).get("workdir")
+            if workdir is None:  # an attempt as an older lpic3 stored it: it made no folder
+                continue
             shutil.rmtree(workdir, ignore_errors=True)
             shutil.rmtree(record_dir(workdir), ignore_errors=True)
     finally:

@@ -287,3 +287,23 @@ def test_a_new_start_resets_the_attempt_it_replaces(tree: Tree) -> None:
             lab.reset(attempt.params)
         lab.close()
         store.close()
+
+
+def test_an_attempt_recorded_without_a_working_folder_counts_as_not_started(tree: Tree, tmp_path: Path) -> None:
+    """An attempt stored by an older lpic3 has no ``workdir``: the lab says to start it again
+    instead of crashing on the missing value."""
+    slow_lab(tree, tmp_path / "log", sleep=0)
+    store = Store.open()
+    try:
+        store.db.execute(
+            "INSERT INTO lab_attempts (exercise_id, target, params, started_at) VALUES (?, 'local', ?, 0)",
+            (LAB_ID, json.dumps({"name": "alpha"})),
+        )
+        store.db.commit()
+    finally:
+        store.close()
+    for action in ("check", "hint", "solve"):
+        status, _, err = lpic3(tree, "lab", action, LAB_ID)
+        assert status == 2 and "was not started" in err and "Traceback" not in err, (action, err)
+    shown = json.loads(lpic3(tree, "lab", "show", LAB_ID, "--json")[1])
+    assert not shown["started"] and "<name>" in shown["task"]

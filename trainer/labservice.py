@@ -190,8 +190,12 @@ class Lab:
 
     # -- the progress store (the store owner's thread) ---------------------------------------------
     def attempt(self) -> LabAttempt | None:
-        """The latest attempt at this lab on this target, if it was ever started."""
-        return self.attempts.current(self.exercise.id, self.target.spec)
+        """The latest attempt at this lab on this target, if it was ever started and can still be
+        used: one recorded by an older lpic3 or for an older version of the lab lacks values the lab
+        now uses (``workdir`` came in with per-attempt folders), and counts as not started."""
+        attempt = self.attempts.current(self.exercise.id, self.target.spec)
+        needed = {WORKDIR, *(param.name for param in self.exercise.params)}
+        return attempt if attempt is not None and needed <= attempt.params.keys() else None
 
     def started(self) -> LabAttempt:
         attempt = self.attempt()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import yaml
 
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Curriculum
+from trainer.study.store import Store
 
 PER_OBJECTIVE = 12
 
@@ -49,3 +52,17 @@ def make_curriculum(root: Path) -> Curriculum:
     loaded = load_curriculum(root)
     assert len(loaded.questions) == PER_OBJECTIVE * 13, [p.format() for p in loaded.problems][:5]
     return loaded
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Curriculum:
+    """The small synthetic curriculum, once per test module."""
+    return make_curriculum(tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A fresh progress store of the test's own."""
+    opened = Store.open(tmp_path / "progress.sqlite3")
+    yield opened
+    opened.close()

@@ -3,15 +3,11 @@ by Enter from what the store kept (real exams drawn, answered and submitted thro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from tests.study_fixtures import make_curriculum
+from tests.study_fixtures import store, synthetic
 from trainer.curriculum.model import Curriculum
 from trainer.study.exam import draw_exam
 from trainer.study.grading import Response
@@ -22,17 +18,7 @@ from trainer.tui.screens.history import BLOCKS, HistoryScreen, PastResultScreen,
 from trainer.tui.screens.home import HomeScreen
 from trainer.tui.screens.results import WrongAnswersScreen
 
-
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Curriculum:
-    return make_curriculum(tmp_path_factory.mktemp("synthetic"))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "progress.sqlite3")
-    yield opened
-    opened.close()
+__all__ = ["store", "synthetic"]  # fixtures, used by name
 
 
 def take_exam(cur: Curriculum, store: Store, seed: int, right: int) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Markdown, OptionList
 
 from tests.lab_fixtures import choose, until
-from tests.study_fixtures import make_curriculum
+from tests.study_fixtures import store, synthetic
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Curriculum
 from trainer.curriculum.questions import LETTERS
@@ -26,17 +25,7 @@ from trainer.tui.screens.practice import PracticeScreen
 from trainer.tui.screens.results import ResultScreen, WrongAnswersScreen
 from trainer.tui.widgets.lesson_text import LessonText
 
-
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Curriculum:
-    return make_curriculum(tmp_path_factory.mktemp("synthetic"))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "progress.sqlite3")
-    yield opened
-    opened.close()
+__all__ = ["store", "synthetic"]  # fixtures, used by name
 
 
 def home_ids(app: TrainerApp) -> list[str | None]:
@@ -497,8 +486,8 @@ async def test_two_windows_share_one_exam_and_submit_it_once(
         assert isinstance(two.screen, ExamScreen) and two.screen.exam_id != mine.exam_id
     assert len(stores[0].finished_exams()) == 1
     assert stores[0].db.execute("SELECT COUNT(*) FROM answers WHERE mode = 'exam'").fetchone()[0] == 1
-    for store in stores:
-        store.close()
+    for opened in stores:
+        opened.close()
 
 
 # -- explanations name the letters on screen; the practice "Done." page (issue 11: faults 1 and 5) ---------

@@ -240,9 +240,9 @@ def stand_in_qemu(
     name = f"qemu-system-x86_64 -pidfile {pidfile or files.pidfile}"
     trap = "trap '' TERM; " if ignore_term else ""
     process = subprocess.Popen(["bash", "-c", f'{trap}exec -a "{name}" sleep 600'])
-    for _ in range(50):  # until bash has become `sleep`
-        if b"qemu-system" in Path(f"/proc/{process.pid}/cmdline").read_bytes():
-            break
+    deadline = time.monotonic() + 60  # until bash has set its trap and become `sleep` (slow when loaded)
+    while b"qemu-system" not in Path(f"/proc/{process.pid}/cmdline").read_bytes():
+        assert time.monotonic() < deadline, "the stand-in QEMU did not start within 60 s"
         time.sleep(0.05)
     files.pidfile.write_text(f"{process.pid}\n")
     files.save_state({"port": 22, "accel": "tcg"})

@@ -22,6 +22,10 @@ _COMMANDS = {
     "doctor": "trainer.commands.labs",
     "sandbox": "trainer.commands.sandbox",
 }
+# Commands whose module also builds its own arguments: ``add_parser(sub)`` and ``run(args)``. New
+# commands go here (one line each: command, module), so that adding one does not mean editing
+# ``build_parser``. Each module keeps its top-level imports light: all are imported for ``--help``.
+_PLUGGED: dict[str, str] = {}
 _TARGET_HELP = (
     "where the lab runs: sandbox (the default when the sandbox VM is up), local (the default "
     "otherwise), netns (a namespace sandbox) or ssh://user@host[:port]"
@@ -106,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     progress.add_argument("--path", help=_PATH_HELP)
     _add_lab_commands(sub)
     _add_sandbox_commands(sub)
+    for module in _PLUGGED.values():
+        importlib.import_module(module).add_parser(sub)
     return parser
 
 
@@ -245,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             from trainer.tui.app import run_app  # Textual is imported only here
 
             return run_app()
-        return importlib.import_module(_COMMANDS[args.command]).run(args)
+        return importlib.import_module({**_COMMANDS, **_PLUGGED}[args.command]).run(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `lpic3 stats | head`: the reader left; not an error worth a traceback

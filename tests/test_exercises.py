@@ -114,6 +114,41 @@ def test_selftest_catches_a_wrong_solution(tree: Tree, local_shell: ShellSession
     assert report.failures == ["the reference solution failed check(s) made"]
 
 
+ALTERNATIVES = """alternatives:
+  - name: with cp from /dev/null
+    script: cp /dev/null @DIR@/{{name}}
+  - name: with a redirection
+    script: ": > @DIR@/{{name}}"
+"""
+
+
+def test_selftest_proves_every_alternative_solution(tree: Tree, local_shell: ShellSession) -> None:
+    """Another correct way passes; one that is not correct after all is reported by name."""
+    tree.write("exercises/351.5/touch.yaml", lab() + ALTERNATIVES.replace("@DIR@", "/tmp/lpic3-test-lab"))
+    exercise = load_curriculum(tree.root).exercises[0]
+    assert [a.name for a in exercise.alternatives] == ["with cp from /dev/null", "with a redirection"]
+    report = selftest(exercise, local_shell, {"name": "alpha"})
+    assert report.ok and "alternative 'with a redirection': check passes" in report.steps, report.failures
+    broken = ALTERNATIVES.replace('@DIR@/{{name}}"', '@DIR@.{{name}}"').replace("@DIR@", "/tmp/lpic3-test-lab")
+    tree.write("exercises/351.5/touch.yaml", lab() + broken)
+    report = selftest(load_curriculum(tree.root).exercises[0], local_shell, {"name": "alpha"})
+    assert report.failures == ["alternative 'with a redirection' (a correct solution) failed check(s) made"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("alternatives: []\n", "list at least one other correct solution, or leave the key out"),
+        ("alternatives:\n  - name: no script\n", "alternative 'no script'"),
+        ("alternatives:\n  - just text\n", "alternative 1 must be a mapping"),
+    ],
+)
+def test_alternatives_errors(tree: Tree, text: str, message: str) -> None:
+    tree.write("exercises/351.5/touch.yaml", lab() + text)
+    found = errors(tree)
+    assert any(message in e for e in found), found
+
+
 BUNDLED = load_curriculum().exercises
 
 

@@ -15,7 +15,7 @@ from checkers.features import FEATURES
 from checkers.probes import REGISTRY, argument_problems
 from trainer.curriculum.fields import Fields
 from trainer.curriculum.identity import ID_PATTERN, item_objective, resolve_terms
-from trainer.curriculum.model import Check, Exercise, Location, Objective, Param, WrongAnswer
+from trainer.curriculum.model import Alternative, Check, Exercise, Location, Objective, Param, WrongAnswer
 from trainer.curriculum.problems import Problem, Severity
 from trainer.curriculum.quoting import excerpt, shorten
 from trainer.curriculum.shellwords import COMMENT, UNQUOTED, placements
@@ -38,7 +38,7 @@ _REQUIRED = (
     "reset",
     "wrong_answers",
 )
-_OPTIONAL = ("params", "setup", "hints", "note")
+_OPTIONAL = ("params", "setup", "hints", "note", "alternatives")
 
 
 def load_exercise(
@@ -66,6 +66,7 @@ def load_exercise(
     written = data.get("checks")
     items = written if isinstance(written, list) else []
     wrong = _wrong_answers(f, {c["id"] for c in items if isinstance(c, dict) and isinstance(c.get("id"), str)})
+    alternatives = _alternatives(f)
     _check_placeholders(f, {p.name for p in params} | {WORKDIR})
     _check_quoting(f, params)
     if not (f.ok and eid and objective and title and task and difficulty and solution and reset):
@@ -87,6 +88,7 @@ def load_exercise(
         wrong,
         note,
         Location(path, data.line),
+        alternatives,
     )
 
 
@@ -202,6 +204,34 @@ def _wrong_answers(f: Fields, check_ids: set[str]) -> tuple[WrongAnswer, ...]:
     return tuple(wrong)
 
 
+def _alternatives(f: Fields) -> tuple[Alternative, ...]:
+    """``alternatives``: other correct solutions, each ``{name, script}``; optional, but when given,
+    not empty (an empty list promises a proof that is not there)."""
+    items = f.get("alternatives", list)
+    if items is not None and not items:
+        f.problem("alternatives", "list at least one other correct solution, or leave the key out")
+    found: list[Alternative] = []
+    for index, item in enumerate(items or []):
+        if not isinstance(item, LineMap):
+            f.problem("alternatives", f"alternative {index + 1} must be a mapping", line=items.line_of(index))
+            continue
+        label = item.get("name")
+        a = Fields(
+            item,
+            f.path,
+            f"{f.what} alternative {excerpt(label) if isinstance(label, str) else index + 1}",
+            f.problems,
+            f.objective,
+        )
+        a.check_keys(("name", "script"))
+        name, script = a.text("name"), a.text("script")
+        if not a.ok:
+            f.ok = False
+            continue
+        found.append(Alternative(name, script))  # type: ignore[arg-type]
+    return tuple(found)
+
+
 def _check_placeholders(f: Fields, names: set[str]) -> None:
     """Every ``{{placeholder}}`` anywhere in the exercise must be a declared parameter."""
 
@@ -233,9 +263,10 @@ def _check_quoting(f: Fields, params: tuple[Param, ...]) -> None:
     if not needy:
         return
     texts: list[tuple[object, int]] = [(f.data.get(key), f.data.line_of(key)) for key in ("setup", "solution", "reset")]
-    wrong = f.data.get("wrong_answers")
-    if isinstance(wrong, LineList):
-        texts += [(w.get("script"), w.line_of("script")) for w in wrong if isinstance(w, LineMap)]
+    for key in ("wrong_answers", "alternatives"):
+        scripts = f.data.get(key)
+        if isinstance(scripts, LineList):
+            texts += [(w.get("script"), w.line_of("script")) for w in scripts if isinstance(w, LineMap)]
     items = f.data.get("checks")
     for item in items if isinstance(items, LineList) else []:
         args = item.get("args") if isinstance(item, LineMap) and item.get("probe") in REGISTRY else None

@@ -138,6 +138,15 @@ class WrongAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class Alternative:
+    """Another correct way to do the task (another tool, spelling, order): the self-test proves it
+    passes every check, so a learner who does the task differently is never judged wrong."""
+
+    name: str
+    script: str
+
+
+@dataclass(frozen=True, slots=True)
 class Exercise:
     id: str
     objective: str
@@ -155,6 +164,7 @@ class Exercise:
     wrong_answers: tuple[WrongAnswer, ...]
     note: str
     source: Location
+    alternatives: tuple[Alternative, ...] = ()
 
 
 @dataclass(slots=True)

@@ -1,8 +1,8 @@
 """The lab contract, proved on a real target (docs/design.md): setup, check must fail, every known wrong
-answer must fail on the checks it names, the solution must pass, and after reset the check must fail
-again. A false pass or a false fail is the worst bug a lab trainer can have. A check that was not
-judged (no answer in time) proves nothing either way: it is reported as a failure of the self-test.
-"""
+answer must fail on the checks it names, every listed alternative solution and the reference solution
+must pass, and after reset the check must fail again. A false pass or a false fail is the worst bug a
+lab trainer can have. A check that was not judged (no answer in time) proves nothing either way: it is
+reported as a failure of the self-test."""
 
 from __future__ import annotations
 
@@ -59,6 +59,14 @@ def selftest(exercise: Exercise, shell: Shell, values: dict[str, str]) -> SelfTe
             if missed:
                 report.failures.append(f"wrong answer {wrong.name!r} passed check(s) {', '.join(missed)}")
             report.steps.append(f"wrong answer {wrong.name!r}: caught by {', '.join(wrong.fails)}")
+        for alternative in exercise.alternatives:
+            fresh()
+            step = f"alternative {alternative.name!r}"
+            run_script(shell, step, alternative.script, values)
+            failing = [cid for cid, ok in passed(step, settle=True).items() if not ok]
+            if failing:
+                report.failures.append(f"{step} (a correct solution) failed check(s) {', '.join(failing)}")
+            report.steps.append(f"{step}: check passes")
         fresh()
         run_script(shell, "solution", exercise.solution, values)
         failing = [cid for cid, ok in passed("solution", settle=True).items() if not ok]

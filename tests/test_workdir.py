@@ -86,13 +86,26 @@ def test_setup_refuses_a_folder_already_at_the_attempts_path(
         Path(values["workdir"]).unlink()
 
 
-def test_a_parameter_may_not_be_called_workdir(tree: Tree) -> None:
+@pytest.mark.parametrize("given", ["workdir", "attempt"])
+def test_a_parameter_may_not_take_a_given_name(tree: Tree, given: str) -> None:
     tree.write(
         "exercises/351.5/in-workdir.yaml",
-        LAB.replace("  name: {choices", "  workdir: {choices: [x]}\n  name: {choices"),
+        LAB.replace("  name: {choices", f"  {given}: {{choices: [x]}}\n  name: {{choices"),
     )
     problems = [p.message for p in load_curriculum(tree.root).problems]
-    assert any("parameter name 'workdir' is taken: every lab has {{workdir}}" in p for p in problems), problems
+    assert any(f"parameter name '{given}' is taken: every lab has {{{{{given}}}}}" in p for p in problems), problems
+
+
+def test_each_attempt_has_its_own_token_the_end_of_its_folder_name(tree: Tree) -> None:
+    """``{{attempt}}`` names a lab's objects outside its folder: per attempt, even with the same seed."""
+    tree.write(
+        "exercises/351.5/in-workdir.yaml", LAB.replace("touch {{workdir}}/given", "touch {{workdir}}/{{attempt}}")
+    )
+    (exercise,) = load_curriculum(tree.root).exercises
+    first, second = (choose_params(exercise, random.Random(7)) for _ in range(2))
+    assert first["name"] == second["name"] and first["attempt"] != second["attempt"]
+    for values in (first, second):
+        assert len(values["attempt"]) == 8 and values["workdir"].endswith("-" + values["attempt"])
 
 
 @pytest.mark.parametrize("lab", ["351.5-qcow2-overlay", "352.1-uts-pid-namespace"])

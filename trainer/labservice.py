@@ -42,7 +42,7 @@ from checkers.record import Recorder
 from checkers.session import SessionError, ShellSession, local_argv
 from checkers.targets import Target, parse_target, ssh_login_shell
 from checkers.targets import TargetError as BadTarget
-from trainer.curriculum.exercises import PLACEHOLDER, WORKDIR
+from trainer.curriculum.exercises import GIVEN, PLACEHOLDER, WORKDIR
 from trainer.curriculum.model import Exercise
 from trainer.errors import CANNOT_RUN, Lpic3Error, TargetError, UsageError
 from trainer.labs.render import choose_params, preview, render, render_shell
@@ -192,9 +192,9 @@ class Lab:
     def attempt(self) -> LabAttempt | None:
         """The latest attempt at this lab on this target, if it was ever started and can still be
         used: one recorded by an older lpic3 or for an older version of the lab lacks values the lab
-        now uses (``workdir`` came in with per-attempt folders), and counts as not started."""
+        now uses (``workdir`` and ``attempt`` came in with per-attempt folders), and counts as not started."""
         attempt = self.attempts.current(self.exercise.id, self.target.spec)
-        needed = {WORKDIR, *(param.name for param in self.exercise.params)}
+        needed = {*GIVEN, *(param.name for param in self.exercise.params)}
         return attempt if attempt is not None and needed <= attempt.params.keys() else None
 
     def started(self) -> LabAttempt:

@@ -25,6 +25,11 @@ from trainer.curriculum.yamlfile import LineList, LineMap, load_yaml
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
 # {{workdir}}: the attempt's own private working folder, given by the runner to every lab.
 WORKDIR = "workdir"
+# {{attempt}}: the attempt's own short token (8 hex digits, the end of its workdir's name), for naming what
+# a lab makes outside its folder (a domain lpic3-web-{{attempt}}, a cgroup, a container), so two attempts
+# of one lab on one host never touch each other's objects.
+ATTEMPT = "attempt"
+GIVEN = (WORKDIR, ATTEMPT)  # the parameters every lab has without declaring them
 _REQUIRED = (
     "id",
     "objective",
@@ -67,7 +72,7 @@ def load_exercise(
     items = written if isinstance(written, list) else []
     wrong = _wrong_answers(f, {c["id"] for c in items if isinstance(c, dict) and isinstance(c.get("id"), str)})
     alternatives = _alternatives(f)
-    _check_placeholders(f, {p.name for p in params} | {WORKDIR})
+    _check_placeholders(f, {p.name for p in params} | set(GIVEN))
     _check_quoting(f, params)
     if not (f.ok and eid and objective and title and task and difficulty and solution and reset):
         return None  # every missing or wrong field has been reported
@@ -108,8 +113,8 @@ def _params(f: Fields) -> tuple[Param, ...]:
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_]\w*", name):
             f.problem("params", f"parameter name {excerpt(name)} must be a word (letters, digits, '_')", line=line)
             continue
-        if name == WORKDIR:
-            f.problem("params", f"parameter name {name!r} is taken: every lab has {{{{{WORKDIR}}}}}", line=line)
+        if name in GIVEN:
+            f.problem("params", f"parameter name {name!r} is taken: every lab has {{{{{name}}}}}", line=line)
             continue
         if (
             isinstance(spec, dict)

@@ -18,16 +18,18 @@ from collections.abc import Callable
 
 from checkers.privdir import LAB_ROOT
 from checkers.probes import REGISTRY
-from trainer.curriculum.exercises import PLACEHOLDER, WORKDIR
+from trainer.curriculum.exercises import ATTEMPT, PLACEHOLDER, WORKDIR
 from trainer.curriculum.model import Exercise
 
 
 def choose_params(exercise: Exercise, rng: random.Random, lab_root: str = LAB_ROOT) -> dict[str, str]:
     """One value per parameter, drawn afresh for each attempt so answers cannot be copied; and
     ``workdir``, the attempt's own working folder under ``lab_root`` (the target's, see
-    ``checkers.privdir.lab_root``). Its suffix is random whatever the seed, so two attempts of one
-    lab on one host never share a folder; setup makes it private, reset removes it."""
-    values = {WORKDIR: f"{lab_root}/{exercise.id}-{secrets.token_hex(4)}"}
+    ``checkers.privdir.lab_root``), and ``attempt``, the end of its name (a token). It is random whatever the
+    seed, so two attempts of one lab on one host never share a folder or an object named with it;
+    setup makes the folder private, reset removes it."""
+    token = secrets.token_hex(4)
+    values = {WORKDIR: f"{lab_root}/{exercise.id}-{token}", ATTEMPT: token}
     for param in exercise.params:
         if param.range is not None:
             values[param.name] = str(rng.randint(*param.range))

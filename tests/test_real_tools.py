@@ -163,8 +163,11 @@ def test_a_command_found_nowhere_is_not_judged(local_shell: ShellSession) -> Non
     verdict = run_probe(local_shell, "command.status", {"command": "lpic3-no-such-tool 2>/dev/null; true"})
     assert verdict.outcome == NOT_JUDGED
     assert verdict.seen == missing("lpic3-no-such-tool")
+    # Why, as a field of the verdict (not a prefix of its text): what `lab check` says once for all.
+    assert verdict.refused and missing("lpic3-no-such-tool") == "not judged: " + verdict.refused
     # ... and the session forgets it: the next command is judged.
-    assert run_probe(local_shell, "command.status", {"command": "true"}).passed
+    judged = run_probe(local_shell, "command.status", {"command": "true"})
+    assert judged.passed and judged.refused == ""
 
 
 def _command_words(text: str) -> set[str]:

@@ -24,7 +24,6 @@ from checkers.probes.values import SEEN_LIMIT, cap
 from checkers.shell import COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult, Shell
 
 PASS, FAIL, NOT_JUDGED = "pass", "fail", "not judged"
-REFUSED = "not judged: "  # how the seen text of a verdict starts when the session refused the answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +33,7 @@ class Verdict:
     seen: str
     evidence: str = ""
     judged: bool = True  # False: the target did not answer in time, so this is neither a pass nor a fail
+    refused: str = ""  # why the session refused the answer (the real tool missing, ld.so.preload set); not judged
 
     @property
     def outcome(self) -> str:
@@ -41,8 +41,8 @@ class Verdict:
         return NOT_JUDGED if not self.judged else PASS if self.passed else FAIL
 
     @classmethod
-    def not_judged(cls, expected: str, reason: str, evidence: str = "") -> Verdict:
-        return cls(False, expected, reason, evidence, judged=False)
+    def not_judged(cls, expected: str, reason: str, evidence: str = "", refused: str = "") -> Verdict:
+        return cls(False, expected, reason, evidence, judged=False, refused=refused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +142,7 @@ class _Answered:
             seconds = time.monotonic() - start
             raise NoAnswer(result, f"no answer in {seconds:.0f} s (from `{cap(command, 80)}`), not judged; check again")
         if result.refused:
-            raise NoAnswer(result, REFUSED + result.refused)
+            raise NoAnswer(result, "not judged: " + result.refused)
         return result
 
 
@@ -153,9 +153,11 @@ def run_probe(shell: Shell, name: str, args: Mapping[str, object]) -> Verdict:
     try:
         verdict = spec.func(_Answered(shell), **args)
     except NoAnswer as exc:
-        return Verdict.not_judged(spec.summary, exc.reason, exc.result.output[-2000:])
+        return Verdict.not_judged(spec.summary, exc.reason, exc.result.output[-2000:], exc.result.refused)
     except KernelViewProblem as exc:  # something mounted over a kernel file it reads (a FAIL), or no view
         return Verdict(False, spec.summary, exc.message, judged=exc.judged)
     if len(verdict.seen) > SEEN_LIMIT:
-        return Verdict(verdict.passed, verdict.expected, cap(verdict.seen), verdict.evidence, verdict.judged)
+        return Verdict(
+            verdict.passed, verdict.expected, cap(verdict.seen), verdict.evidence, verdict.judged, verdict.refused
+        )
     return verdict

@@ -15,7 +15,6 @@ from checkers import lablib
 from checkers.detect import detect
 from checkers.privdir import make_workdir_script, remove_workdir_script
 from checkers.probes import FAIL, NOT_JUDGED, PASS, Verdict, run_probe
-from checkers.probes.registry import REFUSED
 from checkers.record import Ran
 from checkers.shell import SCRIPT_TIMEOUT, Shell
 from trainer.curriculum.exercises import WORKDIR
@@ -69,8 +68,7 @@ def outcome(results: list[CheckResult]) -> str:
 def refusal(results: list[CheckResult]) -> str:
     """Why checks were not judged when it was not a timeout: the first reason the session refused an
     answer (the real tool missing or not trusted, /etc/ld.so.preload set); "" when there is none."""
-    seen = (r.verdict.seen for r in results if r.outcome == NOT_JUDGED and r.verdict.seen.startswith(REFUSED))
-    return next((s.removeprefix(REFUSED) for s in seen), "")
+    return next((r.verdict.refused for r in results if r.verdict.refused), "")
 
 
 def run_script(shell: Shell, name: str, script: str, values: dict[str, str]) -> None:

@@ -88,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     form = new.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="print the exam as JSON")
     form.add_argument("--markdown", action="store_true", help="print the exam as Markdown (the default)")
-    new.add_argument("--with-key", action="store_true", help="add the answer key (and explanations in JSON)")
+    form.add_argument("--html", metavar="FILE", help="write a printable HTML paper (A4/Letter, answer grid) to FILE")
+    new.add_argument("--with-key", action="store_true", help="add the answer key (with explanations in JSON and HTML)")
     new.add_argument("--sheet", metavar="FILE", help="also write a blank YAML answer sheet for `exam grade`")
     new.add_argument("--path", help=_PATH_HELP)
     grade = exam_sub.add_parser(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +16,7 @@ from trainer.commands.tree import open_curriculum
 from trainer.errors import Lpic3Error, UsageError
 from trainer.study.exam import PoolTooSmall, draw_exam
 from trainer.study.paper import answer_sheet, read_sheet, to_json, to_markdown
+from trainer.study.paper_html import render_paper_html
 from trainer.study.scoring import ESTIMATE_NOTE, score_exam
 
 
@@ -23,16 +26,18 @@ def run(args: argparse.Namespace) -> int:
         seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 10**6)
         with _full_exam("cannot draw a full exam"):
             paper = draw_exam(cur, seed)
+        title = f"LPIC-3 {cur.exam.code}"
         if args.sheet is not None:
-            try:
-                Path(args.sheet).write_text(answer_sheet(paper), encoding="utf-8")
-            except OSError as exc:
-                raise UsageError(f"cannot write the answer sheet {args.sheet}: {exc.strerror or exc}") from None
-        if args.json:
+            _write(Path(args.sheet), answer_sheet(paper), "the answer sheet")
+        if args.html is not None:
+            _write(Path(args.html), render_paper_html(paper, title=title, with_key=args.with_key), "the paper")
+            key = " and its key" if args.with_key else ""
+            print(f"mock exam {paper.seed}{key} written to {args.html} (open it in a browser and print it)")
+        elif args.json:
             json.dump(to_json(paper, args.with_key), sys.stdout, indent=2)
             print()
         else:
-            print(to_markdown(paper, args.with_key, f"LPIC-3 {cur.exam.code}"))
+            print(to_markdown(paper, args.with_key, title))
         return 0
     with _full_exam("cannot rebuild the exam"):
         sheet = read_sheet(Path(args.answers), cur)
@@ -63,6 +68,30 @@ def run(args: argparse.Namespace) -> int:
     if wrong:
         print(f"  wrong or blank: {', '.join(wrong)}")
     return 0
+
+
+def _write(path: Path, text: str, what: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename, so a
+    failed write (a full disk, a folder that is not writable) leaves nothing half-written."""
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager

@@ -108,56 +108,73 @@ def read_sheet(path: Path, cur: Curriculum) -> Sheet:
     Sheets come from students: aliases are refused outright (a "billion laughs" sheet is one line,
     not gigabytes) and messages quote at most a few dozen characters of what was written.
     """
-    data = load_yaml(path, aliases=False)
-
-    def fail(line: int, message: str) -> ContentError:
-        return ContentError(Problem(path, line, Severity.ERROR, message))
-
-    if not isinstance(data, LineMap) or not {"seed", "answers"} <= set(data):
-        raise fail(1, "not an lpic3 answer sheet (needs 'seed' and 'answers'; make one with `lpic3 exam new --sheet`)")
-    seed = data["seed"]
-    if not isinstance(seed, int) or isinstance(seed, bool) or abs(seed) >= MAX_SEED:
-        raise fail(data.line_of("seed"), "'seed' must be the exam's number")
-    paper = draw_exam(cur, seed)
+    data = load_sheet(path)
+    paper = draw_exam(cur, data["seed"])
     if data.get("fingerprint") not in (None, paper.fingerprint):
-        raise fail(
+        raise _fail(
+            path,
             data.line_of("fingerprint"),
             "this sheet belongs to a different version of the curriculum "
             "(fingerprint differs): print the exam again and use its sheet",
         )
+    return Sheet(paper, sheet_responses(path, data, paper))
+
+
+def load_sheet(path: Path) -> LineMap:
+    """A sheet's YAML with a valid ``seed`` and an ``answers`` key, not yet read against a paper
+    (a class exam finds the paper in its manifest instead of drawing it again)."""
+    data = load_yaml(path, aliases=False)
+    if not isinstance(data, LineMap) or not {"seed", "answers"} <= set(data):
+        raise _fail(
+            path, 1, "not an lpic3 answer sheet (needs 'seed' and 'answers'; make one with `lpic3 exam new --sheet`)"
+        )
+    seed = data["seed"]
+    if not isinstance(seed, int) or isinstance(seed, bool) or abs(seed) >= MAX_SEED:
+        raise _fail(path, data.line_of("seed"), "'seed' must be the exam's number")
+    return data
+
+
+def sheet_responses(path: Path, data: LineMap, paper: ExamPaper) -> list[Response | None]:
+    """The answers of a sheet loaded by ``load_sheet``, one per paper item (None if blank), as
+    file-order option indices or typed text; ContentError at the line of an answer that is not one."""
     answers = data["answers"]
     if answers is None:
         answers = LineMap()
         answers.line, answers.key_lines = data.line_of("answers"), {}
     if not isinstance(answers, LineMap):
-        raise fail(data.line_of("answers"), "'answers' must map question numbers to answers")
+        raise _fail(path, data.line_of("answers"), "'answers' must map question numbers to answers")
     responses: list[Response | None] = [None] * len(paper.items)
     for number, value in answers.items():
         line = answers.line_of(number)
         if not isinstance(number, int) or not 1 <= number <= len(paper.items):
-            raise fail(line, f"{excerpt(number)} is not a question number (1-{len(paper.items)})")
+            raise _fail(path, line, f"{excerpt(number)} is not a question number (1-{len(paper.items)})")
         item = paper.items[number - 1]
         if value is None or value == "":
             continue
         if item.question.type == "fill":
             if isinstance(value, bool) or not isinstance(value, str | int | float) or _huge(value):
-                raise fail(line, f"question {number} wants typed text (quote it)")
+                raise _fail(path, line, f"question {number} wants typed text (quote it)")
             responses[number - 1] = str(value)
             continue
         if not isinstance(value, str | list):
-            raise fail(line, f"question {number} wants letters, not {excerpt(value)}")
+            raise _fail(path, line, f"question {number} wants letters, not {excerpt(value)}")
         picked = value if isinstance(value, list) else value.replace(",", " ").split()
         displayed = []
         for letter in picked:
             text = letter.strip().upper() if isinstance(letter, str) else ""
             if len(text) != 1 or text not in LETTERS[: len(item.order)]:
-                raise fail(
+                raise _fail(
+                    path,
                     line,
                     f"question {number}: {excerpt(letter)} is not one of {letters(tuple(range(len(item.order))))}",
                 )
             displayed.append(LETTERS.index(text))
         responses[number - 1] = item.to_file_indices(tuple(displayed))
-    return Sheet(paper, responses)
+    return responses
+
+
+def _fail(path: Path, line: int, message: str) -> ContentError:
+    return ContentError(Problem(path, line, Severity.ERROR, message))
 
 
 def _huge(value: str | int | float) -> bool:

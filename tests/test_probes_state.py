@@ -80,6 +80,24 @@ def test_namespaces(local_shell: ShellSession, sandboxed_sleep: int, tmp_path: P
 
 
 @needs_root
+def test_a_named_netns_must_be_a_namespace_of_its_own(local_shell: ShellSession, name: str) -> None:
+    """`ip netns list` lists whatever file is in /run/netns: a plain file there, or the host's own
+    namespace attached under the name, is not a namespace of its own."""
+    try:
+        sh(f"mkdir -p /run/netns && touch /run/netns/{name}")
+        plain = run_probe(local_shell, "ns.netns", {"name": name})
+        assert not plain.passed and "plain file" in plain.seen, plain
+        sh(f"rm /run/netns/{name} && ip netns attach {name} $$")  # the test's shell: the host's namespace
+        host = run_probe(local_shell, "ns.netns", {"name": name})
+        assert not host.passed and "the host's own" in host.seen, host
+        sh(f"ip netns del {name} && ip netns add {name}")
+        own = run_probe(local_shell, "ns.netns", {"name": name})
+        assert own.passed and "not the host's" in own.seen, own
+    finally:
+        sh(f"ip netns del {name} 2>/dev/null || rm -f /run/netns/{name}")
+
+
+@needs_root
 def test_links_addresses_and_ping(local_shell: ShellSession, name: str) -> None:
     a, b = f"{name}-a", f"{name}-b"
     try:

@@ -6,6 +6,7 @@ over them fails the check as tampered. "The host" is the session's own shell the
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 
 from checkers.kernelfiles import run_in_view
@@ -88,15 +89,28 @@ def ns_shared(shell: Shell, pid_cmd: str, other_pid_cmd: str, types: str) -> Ver
 
 @probe(
     "ns.netns",
-    "a named network namespace exists (ip netns)",
+    "a named network namespace exists (ip netns): a namespace of its own, mounted by nsfs",
     name=Arg(str, help="the namespace name"),
     present=Arg(bool, required=False, help="false: must not exist"),
 )
 def ns_netns(shell: Shell, name: str, present: bool = True) -> Verdict:
+    """The name in ``ip netns list`` is only a file in /run/netns: a plain file there is listed too,
+    and so is a bind of the host's own namespace (``ip netns attach NAME 1``). A present namespace
+    must be an nsfs mount (what ``ip netns add`` makes: it holds a live namespace) of a network
+    namespace that is not the host's (the session's shell, and PID 1 where it can be read)."""
     names = [line.split()[0] for line in shell.run("ip netns list").output.splitlines() if line.strip()]
-    found = name in names
-    return Verdict(
-        found == present,
-        f"netns {name} {'exists' if present else 'absent'}",
-        f"netns list: {', '.join(names) or 'empty'}",
-    )
+    wanted = f"netns {name} {'exists, a network namespace of its own' if present else 'absent'}"
+    listed = f"netns list: {', '.join(names) or 'empty'}"
+    if name not in names or not present:
+        return Verdict((name in names) == present, wanted, listed)
+    path = shlex.quote(f"/run/netns/{name}")
+    stat = shell.run(f"stat -f -c %T {path} && stat -L -c %i {path}", merge=False).output.split()
+    fs, inode = [*stat, "", ""][:2]
+    if fs != "nsfs":
+        return Verdict(False, wanted, f"/run/netns/{name} is a plain file on {fs or 'nothing'}, not a namespace")
+    own, host = (links["net"] for links in _links(shell, [None, 1], ["net"]))
+    hosts = {link.strip("net:[]") for link in (own, host) if link}
+    if not own or inode in hosts:
+        why = "cannot read the host's network namespace" if not own else f"the host's own (net:[{inode}])"
+        return Verdict(False, wanted, f"/run/netns/{name} is {why}")
+    return Verdict(True, wanted, f"{listed}; {name} is net:[{inode}], not the host's")

@@ -25,7 +25,9 @@ _COMMANDS = {
 # Commands whose module also builds its own arguments: ``add_parser(sub)`` and ``run(args)``. New
 # commands go here (one line each: command, module), so that adding one does not mean editing
 # ``build_parser``. Each module keeps its top-level imports light: all are imported for ``--help``.
-_PLUGGED: dict[str, str] = {}
+_PLUGGED: dict[str, str] = {
+    "export": "trainer.commands.export",
+}
 _TARGET_HELP = (
     "where the lab runs: sandbox (the default when the sandbox VM is up), local (the default "
     "otherwise), netns (a namespace sandbox) or ssh://user@host[:port]"

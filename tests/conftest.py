@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from checkers.session import ShellSession, local_argv
+from tests.student_machines import student_machines  # noqa: F401 (a session fixture: the class's machines)
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -40,6 +40,10 @@ CHECKS: dict[str, tuple[str, str]] = {
     "libvirt": ("virsh -c qemu:///system version", "no libvirtd answers at qemu:///system"),
     "libguestfs": ("command -v guestfish", "libguestfs-tools is not installed"),
     "xen-tools": ("command -v xen-create-image || command -v xl", "the Xen tools are not installed"),
+    "xen-config": (
+        "python3 -c 'import ctypes.util as u, sys; sys.exit(not u.find_library(\"xlutil\"))'",
+        "libxlutil (package libxenmisc, from xen-utils) or python3 missing",
+    ),
     "lxc": ("command -v lxc-create && ip link show lxcbr0", "LXC tools or the lxcbr0 bridge (lxc-net) missing"),
     "lxd": ("lxc info", "no LXD daemon answers to the lxc client"),
     "docker": ("docker info", "no Docker daemon answers"),

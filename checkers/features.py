@@ -16,6 +16,7 @@ FEATURES: dict[str, str] = {
     "libvirt": "a running libvirtd reachable at qemu:///system",
     "libguestfs": "libguestfs tools (guestfish, virt-*) with a working appliance",
     "xen-tools": "the Xen toolstack's files and tools (xl, xen-create-image); no hypervisor needed",
+    "xen-config": "Xen's configuration parser (libxlutil, from the xl toolstack) and python3; no hypervisor needed",
     "lxc": "the classic LXC tools (lxc-*) with a bridge",
     "lxd": "a running LXD daemon and the lxc client",
     "docker": "a running Docker daemon",

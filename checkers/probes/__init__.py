@@ -11,8 +11,9 @@ from checkers.probes import (
     network,
     processes,
     virt,
+    xen,
 )
 from checkers.probes.registry import FAIL, NOT_JUDGED, PASS, REGISTRY, Verdict, argument_problems, run_probe
 
 __all__ = ["FAIL", "NOT_JUDGED", "PASS", "REGISTRY", "Verdict", "argument_problems", "run_probe"]
-_MODULES = (capabilities, cgroups, commands, containers, files, kernel, namespaces, network, processes, virt)
+_MODULES = (capabilities, cgroups, commands, containers, files, kernel, namespaces, network, processes, virt, xen)

@@ -1,0 +1,148 @@
+"""Xen: a domain configuration file (xl.cfg) read by Xen's own parser.
+
+No hypervisor runs here, and ``xl`` refuses to start without one (even ``xl -N create``, the dry run,
+opens the hypervisor's interface first). The parsing itself is not in ``xl`` but in libxlutil, the
+library ``xl`` reads its files with: ``xlu_cfg_readfile`` for the ``KEY = VALUE`` syntax (strings,
+numbers, lists) and ``xlu_disk_parse`` for a disk specification. A small python3 program on the
+target calls both through ctypes, so a file judged here is read exactly as ``xl create`` reads it:
+the same syntax errors with their line, a disk spec's positional and ``key=value`` forms, ``target=``
+taking the rest of the spec. A ``vif`` entry is split as ``xl`` splits it (``key=value`` items
+separated by commas, blanks around them dropped).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.values import excerpt, shown, walk
+from checkers.shell import Shell
+
+# argv: the file. Prints {"text": what was parsed, "error": ...} or {"text": ..., "settings": {name: {"value":
+# a string or a list, "number": when xl would read it as one}}}. libxlutil has no call that lists the settings,
+# so every name that starts a statement (`NAME =` at a line's start or after `;`) is asked for; a name that is
+# not a setting is simply not found.
+_READ = r"""
+import ctypes, ctypes.util, json, os, re, sys
+path = sys.argv[1]
+try:
+    with open(path, "rb") as f:
+        data = f.read()
+except OSError as exc:
+    print(json.dumps({"text": "", "error": "cannot read %s: %s" % (path, exc.strerror)}))
+    sys.exit(0)
+out = {"text": data.decode(errors="replace")}
+def lib(name):
+    found = ctypes.util.find_library(name)
+    if not found:
+        out["error"] = "lib%s (Xen's config parser, package libxenmisc) is not installed" % name
+        print(json.dumps(out))
+        sys.exit(0)
+    return ctypes.CDLL(found)
+xlu, xl, libc = lib("xlutil"), lib("xenlight"), ctypes.CDLL(None)
+P, S = ctypes.c_void_p, ctypes.c_char_p
+libc.fdopen.restype, libc.fdopen.argtypes = P, [ctypes.c_int, S]
+libc.fflush.argtypes = [P]
+xlu.xlu_cfg_init.restype, xlu.xlu_cfg_init.argtypes = P, [P, S]
+xlu.xlu_cfg_readdata.argtypes = [P, S, ctypes.c_int]
+xlu.xlu_cfg_get_string.argtypes = [P, S, ctypes.POINTER(S), ctypes.c_int]
+xlu.xlu_cfg_get_long.argtypes = [P, S, ctypes.POINTER(ctypes.c_long), ctypes.c_int]
+xlu.xlu_cfg_get_list.argtypes = [P, S, ctypes.POINTER(P), ctypes.POINTER(ctypes.c_int), ctypes.c_int]
+xlu.xlu_cfg_get_listitem.restype, xlu.xlu_cfg_get_listitem.argtypes = S, [P, ctypes.c_int]
+xlu.xlu_disk_parse.argtypes = [P, ctypes.c_int, P, P]
+xl.libxl_device_disk_init.argtypes = [P]
+xl.libxl_device_disk_to_json.restype, xl.libxl_device_disk_to_json.argtypes = S, [P, P]
+read_fd, write_fd = os.pipe()
+os.set_blocking(read_fd, False)
+report = libc.fdopen(write_fd, b"w")
+cfg = xlu.xlu_cfg_init(report, path.encode())
+def messages():
+    libc.fflush(report)
+    try:
+        return os.read(read_fd, 65536).decode(errors="replace").strip()
+    except BlockingIOError:
+        return ""
+if xlu.xlu_cfg_readdata(cfg, data, len(data)) != 0:
+    out["error"] = messages() or "syntax error"
+    print(json.dumps(out))
+    sys.exit(0)
+def entry(key, spec):
+    if spec is None:
+        return None
+    if key == "disk":
+        disk = ctypes.create_string_buffer(8192)
+        xl.libxl_device_disk_init(disk)
+        if xlu.xlu_disk_parse(cfg, 1, (S * 1)(spec), disk) != 0:
+            return {"error": messages() or "invalid disk specification"}
+        parsed = json.loads(xl.libxl_device_disk_to_json(None, disk).decode())
+        parsed.setdefault("readwrite", 0)  # libxl leaves out a field at its default
+        return parsed
+    if key == "vif":
+        pairs = [part.strip() for part in spec.decode().split(",") if part.strip()]
+        return {k.strip(): v.strip() for k, _, v in (p.partition("=") for p in pairs)}
+    return spec.decode()
+settings = out["settings"] = {}
+for key in sorted(set(re.findall(r"(?:^|;)\s*([A-Za-z_][A-Za-z0-9_]*)\s*=", out["text"], re.M))):
+    name, text, number, items, count = key.encode(), S(), ctypes.c_long(), P(), ctypes.c_int()
+    if xlu.xlu_cfg_get_string(cfg, name, ctypes.byref(text), 1) == 0:
+        settings[key] = {"value": text.value.decode()}
+        if xlu.xlu_cfg_get_long(cfg, name, ctypes.byref(number), 1) == 0:
+            settings[key]["number"] = number.value
+    elif xlu.xlu_cfg_get_list(cfg, name, ctypes.byref(items), ctypes.byref(count), 1) == 0:
+        specs = [xlu.xlu_cfg_get_listitem(items, i) for i in range(count.value)]
+        settings[key] = {"value": [entry(key, spec) for spec in specs]}
+print(json.dumps(out))
+"""
+
+# The last few parses, by file and content: the checks of one lab read the same file many times, and
+# starting python3 costs far more than reading the file (about 1 s on a loaded 2-core machine).
+_PARSED: dict[tuple[str, str], dict[str, object]] = {}
+_KEPT = 16
+
+
+def _parsed(shell: Shell, path: str) -> tuple[dict[str, object], str]:
+    """The file at ``path`` as xl's parser reads it (``_READ``'s answer), and what the parser printed
+    on stderr. A file whose content was parsed before is not parsed again."""
+    text = shell.run(f"cat {shlex.quote(path)}", merge=False)
+    if text.status == 0 and (path, text.output) in _PARSED:
+        return _PARSED[(path, text.output)], ""
+    result = shell.run(f"python3 -c {shlex.quote(_READ)} {shlex.quote(path)}", merge=False)
+    try:
+        answer = json.loads(result.output)
+    except json.JSONDecodeError:
+        return {"error": f"the parser gave no answer: {excerpt(result.errors or result.output)}"}, result.errors
+    if not isinstance(answer, dict):
+        return {"error": f"the parser gave no answer: {excerpt(result.output)}"}, result.errors
+    if "text" in answer and answer.get("settings") is not None:
+        while len(_PARSED) >= _KEPT:
+            del _PARSED[next(iter(_PARSED))]
+        _PARSED[(path, str(answer["text"]))] = answer
+    return answer, result.errors
+
+
+@probe(
+    "xen.cfg",
+    "a setting of a Xen domain configuration file (xl.cfg) as xl's own parser (libxlutil) reads it",
+    path=Arg(str, help="absolute path of the xl.cfg file on the target"),
+    key=Arg(
+        str,
+        help="setting, then list index and field: 'memory', 'disk.0.vdev' (pdev_path, format, readwrite), "
+        "'vif.0.bridge', 'boot'; a whole list as JSON: 'serial'",
+    ),
+    equals=Arg(str, help='expected value as text; a whole number also matches 512 written as "512" or 0x200'),
+)
+def xen_cfg(shell: Shell, path: str, key: str, equals: str) -> Verdict:
+    top, _, rest = key.partition(".")
+    answer, errors = _parsed(shell, path)
+    wanted = f"{path}: {key} = {equals}"
+    if "error" in answer:
+        return Verdict(False, wanted, f"xl cannot use {path}: {answer['error']}", errors)
+    setting = walk(answer, f"settings.{top}")
+    item = walk(setting, f"value.{rest.partition('.')[0]}") if rest else None
+    if isinstance(item, dict) and "error" in item:
+        return Verdict(False, wanted, f"{top}: {item['error']}")
+    seen = shown(walk(setting, "value" + (f".{rest}" if rest else "")))
+    if equals.isdigit() and not rest and isinstance(setting, dict) and "number" in setting:
+        seen = str(setting["number"])
+    return Verdict(seen == equals, wanted, f"{key} = {seen}")

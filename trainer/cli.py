@@ -27,6 +27,7 @@ _COMMANDS = {
 # ``build_parser``. Each module keeps its top-level imports light: all are imported for ``--help``.
 _PLUGGED: dict[str, str] = {
     "export": "trainer.commands.export",
+    "class": "trainer.commands.classroom",
 }
 _TARGET_HELP = (
     "where the lab runs: sandbox (the default when the sandbox VM is up), local (the default "

@@ -77,6 +77,7 @@ def entry(key, spec):
             return {"error": messages() or "invalid disk specification"}
         parsed = json.loads(xl.libxl_device_disk_to_json(None, disk).decode())
         parsed.setdefault("readwrite", 0)  # libxl leaves out a field at its default
+        parsed.setdefault("is_cdrom", 0)
         return parsed
     if key == "vif":
         pairs = [part.strip() for part in spec.decode().split(",") if part.strip()]
@@ -127,8 +128,9 @@ def _parsed(shell: Shell, path: str) -> tuple[dict[str, object], str]:
     path=Arg(str, help="absolute path of the xl.cfg file on the target"),
     key=Arg(
         str,
-        help="setting, then list index and field: 'memory', 'disk.0.vdev' (pdev_path, format, readwrite), "
-        "'vif.0.bridge', 'boot'; a whole list as JSON: 'serial'",
+        help="setting, then list item and field: 'memory', 'disk.0.vdev' (pdev_path, format, readwrite, "
+        "is_cdrom), 'vif.0.bridge', 'boot'; an item by a field's value: 'disk.vdev=hdc.pdev_path'; a whole "
+        "list as JSON: 'serial'",
     ),
     equals=Arg(str, help='expected value as text; a whole number also matches 512 written as "512" or 0x200'),
 )
@@ -139,6 +141,21 @@ def xen_cfg(shell: Shell, path: str, key: str, equals: str) -> Verdict:
     if "error" in answer:
         return Verdict(False, wanted, f"xl cannot use {path}: {answer['error']}", errors)
     setting = walk(answer, f"settings.{top}")
+    first, _, tail = rest.partition(".")
+    if "=" in first:  # the entry whose field has this value, wherever it is in the list
+        field, _, value = first.partition("=")
+        entries = walk(setting, "value")
+        index = (
+            next(
+                (i for i, e in enumerate(entries) if isinstance(e, dict) and e.get(field) == value),
+                None,
+            )
+            if isinstance(entries, list)
+            else None
+        )
+        if index is None:
+            return Verdict(False, wanted, f"no {top} entry with {field}={value} in {shown(entries)}")
+        rest = f"{index}.{tail}" if tail else str(index)
     item = walk(setting, f"value.{rest.partition('.')[0]}") if rest else None
     if isinstance(item, dict) and "error" in item:
         return Verdict(False, wanted, f"{top}: {item['error']}")

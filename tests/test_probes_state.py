@@ -217,6 +217,20 @@ def test_libvirt(local_shell: ShellSession, tmp_path: Path, name: str) -> None:
         assert not run_probe(local_shell, "libvirt.active", {"name": name, "kind": "net"}).passed
         sh(f"{virsh} net-start {name}")
         assert run_probe(local_shell, "libvirt.active", {"name": name, "kind": "net", "autostart": False}).passed
+        # A change to the running network only: the live XML has it, the persistent definition not.
+        sh(f"{virsh} net-update {name} add dns-host \"<host ip='192.0.2.7'><hostname>lp</hostname></host>\" --live")
+        dns = {"name": name, "kind": "net", "path": "dns/host", "attribute": "ip", "equals": "192.0.2.7"}
+        assert run_probe(local_shell, "libvirt.xml", dns).passed
+        live_only = run_probe(local_shell, "libvirt.xml", dns | {"inactive": True})
+        assert not live_only.passed and live_only.seen == "dns/host@ip (persistent definition) = absent", live_only
+        sh(f"{virsh} net-update {name} add dns-host \"<host ip='192.0.2.7'><hostname>lp</hostname></host>\" --config")
+        assert run_probe(local_shell, "libvirt.xml", dns | {"inactive": True}).passed
+        # A transient network has no persistent definition at all.
+        sh(f"{virsh} net-destroy {name} && {virsh} net-undefine {name} && {virsh} net-create {tmp_path / 'n.xml'}")
+        transient = run_probe(
+            local_shell, "libvirt.xml", dns | {"path": "bridge", "attribute": "name", "inactive": True}
+        )
+        assert not transient.passed and "transient" in transient.seen, transient
     finally:
         sh(
             f"{virsh} destroy {name} 2>/dev/null; {virsh} undefine {name} 2>/dev/null;"

@@ -21,6 +21,11 @@ def _failed(result: CommandResult, fallback: str) -> str:
     return (result.errors or result.output).strip()[-300:] or fallback
 
 
+def _fields(output: str) -> dict[str, str]:
+    """The ``Key: value`` lines of ``virsh dominfo``/``net-info``/``pool-info``."""
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in output.splitlines())}
+
+
 def _image_info(result: CommandResult) -> object:
     """The parsed ``qemu-img info`` JSON, or None when the command failed or printed something else."""
     if result.status != 0:
@@ -55,7 +60,7 @@ def libvirt_domain(
     )
     if info.status != 0:
         return Verdict(False, wanted, _failed(info, f"no domain {name}"))
-    fields = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in info.output.splitlines())}
+    fields = _fields(info.output)
     seen_state, seen_persistent = fields.get("State", "?"), fields.get("Persistent") == "yes"
     ok = (state is None or seen_state == state) and (persistent is None or seen_persistent == persistent)
     return Verdict(ok, wanted, f"domain {name} {seen_state}, {'persistent' if seen_persistent else 'transient'}")
@@ -74,6 +79,11 @@ def libvirt_domain(
     path=Arg(str, help="ElementTree path below the root, e.g. 'memory', 'devices/disk/source', 'forward'"),
     attribute=Arg(str, required=False, help="read this attribute instead of the element's text"),
     equals=Arg(str, help="expected text"),
+    inactive=Arg(
+        bool,
+        required=False,
+        help="true: the persistent definition (dumpxml --inactive: what the next start uses), not the live state",
+    ),
     uri=_URI,
 )
 def libvirt_xml(
@@ -83,14 +93,26 @@ def libvirt_xml(
     equals: str,
     kind: str = "domain",
     attribute: str | None = None,
+    inactive: bool = False,
     uri: str = "qemu:///system",
 ) -> Verdict:
+    """Without ``inactive`` the live XML (what runs now); with it the persistent definition, so a
+    change made with ``--live`` only (gone at the next start) does not pass a task about the
+    configuration. A transient object has no persistent definition: it fails then."""
     command = {"domain": "dumpxml", "net": "net-dumpxml", "pool": "pool-dumpxml", "vol": "vol-dumpxml"}[kind]
     target = shlex.quote(name) if kind != "vol" else "--pool {} {}".format(*map(shlex.quote, name.split("/", 1)))
+    layer = " (persistent definition)" if inactive else ""
+    if inactive:
+        info = shell.run(_virsh(uri, f"{'dom' if kind == 'domain' else kind + '-'}info {target}"), merge=False)
+        if _fields(info.output).get("Persistent") == "no":
+            return Verdict(
+                False, f"{kind} {name}{layer}: {path} = {equals}", f"{kind} {name} is transient: no definition"
+            )
+        target += " --inactive"
     result = shell.run(_virsh(uri, f"{command} {target}"), merge=False)
     where = f"{path}{'@' + attribute if attribute else ''}"
     if result.status != 0:
-        return Verdict(False, f"{kind} {name}: {where} = {equals}", _failed(result, "no such object"))
+        return Verdict(False, f"{kind} {name}{layer}: {where} = {equals}", _failed(result, "no such object"))
     try:
         root = ET.fromstring(result.output)
     except ET.ParseError as exc:
@@ -99,7 +121,9 @@ def libvirt_xml(
     read = [(e.get(attribute) if attribute else (e.text or "").strip()) for e in elements]
     values = [v for v in read if v is not None]
     return Verdict(
-        equals in values, f"{kind} {name}: {where} = {equals}", f"{where} = {', '.join(values) if values else 'absent'}"
+        equals in values,
+        f"{kind} {name}{layer}: {where} = {equals}",
+        f"{where}{layer} = {', '.join(values) if values else 'absent'}",
     )
 
 
@@ -121,7 +145,7 @@ def libvirt_active(
     )
     if result.status != 0:
         return Verdict(False, wanted, _failed(result, f"no {kind} {name}"))
-    fields = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in result.output.splitlines())}
+    fields = _fields(result.output)
     is_active = fields.get("Active") == "yes" or fields.get("State") == "running"
     is_auto = fields.get("Autostart") == "yes"
     ok = is_active == active and (autostart is None or is_auto == autostart)

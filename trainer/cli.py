@@ -28,6 +28,7 @@ _COMMANDS = {
 _PLUGGED: dict[str, str] = {
     "export": "trainer.commands.export",
     "class": "trainer.commands.classroom",
+    "serve": "trainer.commands.serve",
 }
 _TARGET_HELP = (
     "where the lab runs: sandbox (the default when the sandbox VM is up), local (the default "

@@ -49,14 +49,18 @@ def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestR
     return report
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report() -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+def pytest_collectreport(report: pytest.CollectReport) -> None:
     """A whole module skipped at import (``pytest.skip(allow_module_level=True)``) counts too. It stays
-    a skip in the report (a collection error would stop every other test) and fails the run at the end."""
-    report = yield
-    if report.skipped and in_ci() and not allowed(report.nodeid):
+    a skip in the report (a collection error would stop every other test) and fails the run at the end.
+    This hook, unlike the collection itself, also runs in pytest-xdist's controller, which gets every
+    worker's skipped collection: so the run fails whether it was split over workers or not."""
+    if (
+        report.skipped
+        and in_ci()
+        and not allowed(report.nodeid)
+        and not any(line.startswith(f"{report.nodeid}: ") for line in SKIPPED_MODULES)
+    ):
         SKIPPED_MODULES.append(f"{report.nodeid}: {skip_reason(report)}")
-    return report
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

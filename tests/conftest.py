@@ -66,8 +66,9 @@ def local_shell() -> Iterator[ShellSession]:
 
 # Under CI=true a skipped test fails the run unless it is on tests/ci_skips.py's allow-list.
 from tests.ci_skips import (  # noqa: E402, F401
-    pytest_make_collect_report,
+    pytest_collectreport,
     pytest_runtest_makereport,
     pytest_sessionfinish,
     pytest_terminal_summary,
 )
+from tests.xdist_groups import pytest_collection_modifyitems  # noqa: E402, F401

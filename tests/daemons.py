@@ -1,25 +1,31 @@
 """Daemons the lab self-tests need, started by hand (no systemd on the CI machine) and stopped by PID.
 
-Each ``ensure_*`` starts its daemon only when it is installed and not already answering, and
-returns a function that stops exactly what it started (nothing when it found the daemon running).
+Tests run in several pytest-xdist workers at once, and more than one of them may need dockerd at the
+same moment: one daemon must serve them all, and stop only when the last of them is done. So each
+``ensure_*`` takes a *lease* on its daemon, kept in a machine-wide state file under a lock: the first
+lease starts the daemon (only when it is installed and not already answering), later ones reuse it,
+and the last one to end stops exactly what a lease started (nothing, when the daemon was running
+before any test). A lease of a worker that was killed is dropped the next time the file is read.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import json
 import os
 import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 Stop = Callable[[], None]
+Record = dict[str, object]  # how to stop what a lease started: JSON, so any worker can do it
 
-
-def _nothing() -> None:
-    return None
+_STATE = Path("/run/lpic3-tests")  # root's; the tests that start daemons run as root only
 
 
 def _answers(command: list[str]) -> bool:
@@ -35,53 +41,126 @@ def _wait(command: list[str], seconds: float) -> bool:
     return False
 
 
-def _kill_pidfile(path: Path) -> None:
-    with contextlib.suppress(OSError, ValueError):
-        os.kill(int(path.read_text().strip()), signal.SIGTERM)
+def _start_time(pid: int) -> int | None:
+    """Field 22 of /proc/PID/stat: with the PID, names one process for as long as the machine runs."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
-def ensure_libvirtd() -> Stop:
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _terminate(pid: int, start: int | None, seconds: float = 30) -> None:
+    """SIGTERM the process that is still the one started (same start time), SIGKILL if it lingers."""
+    if _start_time(pid) != start:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + seconds
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _running(pid) and _start_time(pid) == start:
+            os.kill(pid, signal.SIGKILL)
+
+
+def _start_libvirtd(log_dir: Path) -> Record | None:
     probe = ["virsh", "-c", "qemu:///system", "version"]
     if not shutil.which("libvirtd") or _answers(probe):
-        return _nothing
+        return None
     started = []
     for daemon, pidfile in (("virtlogd", Path("/run/virtlogd.pid")), ("libvirtd", Path("/run/libvirtd.pid"))):
         if subprocess.run([daemon, "-d"], capture_output=True, check=False).returncode == 0:
-            started.append(pidfile)
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(pidfile.read_text().strip())
+                started.append([pid, _start_time(pid)])
     _wait(probe, 20)
+    return {"processes": started}
 
-    def stop() -> None:
-        for pidfile in reversed(started):
-            _kill_pidfile(pidfile)
 
-    return stop
+def _start_dockerd(log_dir: Path) -> Record | None:
+    probe = ["docker", "info"]
+    if not shutil.which("dockerd") or _answers(probe):
+        return None
+    with (log_dir / "dockerd.log").open("ab") as out:
+        daemon = subprocess.Popen(["dockerd"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    _wait(probe, 60)
+    return {"processes": [[daemon.pid, _start_time(daemon.pid)]]}  # dockerd stops the containerd it spawned
+
+
+def _start_lxc_net(log_dir: Path) -> Record | None:
+    script = "/usr/libexec/lxc/lxc-net"
+    if not Path(script).exists() or _answers(["ip", "link", "show", "lxcbr0"]):
+        return None
+    subprocess.run([script, "start"], capture_output=True, check=False)
+    return {"script": script}
+
+
+def _stop(record: Record) -> None:
+    processes = record.get("processes")
+    for pid, start in reversed(processes if isinstance(processes, list) else []):
+        _terminate(pid, start)
+    script = record.get("script")
+    if isinstance(script, str):
+        subprocess.run([script, "stop"], capture_output=True, check=False)
+
+
+_STARTERS: dict[str, Callable[[Path], Record | None]] = {
+    "libvirtd": _start_libvirtd,
+    "dockerd": _start_dockerd,
+    "lxc-net": _start_lxc_net,
+}
+
+
+@contextlib.contextmanager
+def _shared_state() -> Iterator[dict[str, Any]]:
+    """The machine-wide lease table, read and written under an exclusive lock."""
+    _STATE.mkdir(mode=0o700, exist_ok=True)
+    path = _STATE / "daemons.json"
+    with (_STATE / "daemons.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, ValueError):
+            state = {}
+        yield state
+        path.with_suffix(".tmp").write_text(json.dumps(state))
+        path.with_suffix(".tmp").replace(path)
+
+
+def _lease(name: str, log_dir: Path) -> Stop:
+    me = [os.getpid(), _start_time(os.getpid())]
+    with _shared_state() as state:
+        entry = state.setdefault(name, {"holders": [], "started": None})
+        holders = [h for h in entry["holders"] if _start_time(h[0]) == h[1]]
+        if entry["started"] is None or not holders:
+            entry["started"] = _STARTERS[name](log_dir) or entry["started"]
+        entry["holders"] = [*holders, me]
+
+    def release() -> None:
+        with _shared_state() as state:
+            entry = state.get(name) or {"holders": [], "started": None}
+            holders = [h for h in entry["holders"] if h != me and _start_time(h[0]) == h[1]]
+            if not holders and isinstance(entry["started"], dict):
+                _stop(entry["started"])
+                entry["started"] = None
+            entry["holders"] = holders
+
+    return release
+
+
+def ensure_libvirtd(log_dir: Path = Path("/tmp")) -> Stop:
+    return _lease("libvirtd", log_dir)
 
 
 def ensure_dockerd(log: Path) -> Stop:
-    probe = ["docker", "info"]
-    if not shutil.which("dockerd") or _answers(probe):
-        return _nothing
-    with log.open("wb") as out:
-        daemon = subprocess.Popen(["dockerd"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    _wait(probe, 60)
-
-    def stop() -> None:
-        daemon.terminate()  # dockerd stops the containerd it spawned
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-
-    return stop
+    return _lease("dockerd", log.parent)
 
 
 def ensure_lxc_net() -> Stop:
-    script = "/usr/libexec/lxc/lxc-net"
-    if not Path(script).exists() or _answers(["ip", "link", "show", "lxcbr0"]):
-        return _nothing
-    subprocess.run([script, "start"], capture_output=True, check=False)
-
-    def stop() -> None:
-        subprocess.run([script, "stop"], capture_output=True, check=False)
-
-    return stop
+    return _lease("lxc-net", Path("/tmp"))

@@ -175,7 +175,9 @@ def features(lab_daemons: None) -> dict[str, Feature]:
         return detect(session)
 
 
-@pytest.mark.parametrize("exercise", BUNDLED, ids=[e.id for e in BUNDLED])
+@pytest.mark.parametrize(
+    "exercise", [pytest.param(e, id=e.id, marks=pytest.mark.xdist_group(f"lab-{e.id}")) for e in BUNDLED]
+)
 def test_bundled_lab_contract_on_this_machine(exercise: Exercise, features: dict[str, Feature]) -> None:
     """The self-test of every bundled lab, on this machine, with two different parameter draws."""
     missing = [f"{name} ({features[name].reason})" for name in exercise.requires if not features[name].available]

@@ -109,13 +109,15 @@ def test_known_fault():
 """
 
 
+@pytest.mark.parametrize("workers", ["0", "2"])
 @pytest.mark.parametrize("ci", ["true", None])
-def test_a_skip_fails_the_run_under_ci_unless_allowed(ci: str | None, tmp_path: Path) -> None:
+def test_a_skip_fails_the_run_under_ci_unless_allowed(ci: str | None, workers: str, tmp_path: Path) -> None:
     """The skip hook of tests/ci_skips.py, in a pytest run of its own: under CI=true each skip not on the
-    allow-list is a failure (a module skipped whole fails the run at its end); outside CI skips stay skips."""
+    allow-list is a failure (a module skipped whole fails the run at its end); outside CI skips stay skips.
+    The same whether the run is split over pytest-xdist workers (as CI's is) or not."""
     (tmp_path / "conftest.py").write_text(
         "import tests.ci_skips as ci\n"
-        "from tests.ci_skips import pytest_make_collect_report, pytest_runtest_makereport\n"
+        "from tests.ci_skips import pytest_collectreport, pytest_runtest_makereport\n"
         "from tests.ci_skips import pytest_sessionfinish, pytest_terminal_summary\n"
         'ci.ALLOWED_SKIPS["test_sample.py::test_allowed"] = "the thing"\n'
     )
@@ -125,7 +127,7 @@ def test_a_skip_fails_the_run_under_ci_unless_allowed(ci: str | None, tmp_path: 
     )
     env = {k: v for k, v in os.environ.items() if k != "CI"} | {"PYTHONPATH": str(REPO)} | ({"CI": ci} if ci else {})
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", "-n", workers, str(tmp_path)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -133,7 +135,12 @@ def test_a_skip_fails_the_run_under_ci_unless_allowed(ci: str | None, tmp_path: 
         timeout=120,
         check=False,
     )
-    outcomes = dict(re.findall(r"^(test_\S+::\S+) (PASSED|FAILED|SKIPPED|XFAIL|ERROR)\b", result.stdout, re.M))
+    # "test_x.py::t PASSED" in one process, "[gw0] [ 50%] PASSED test_x.py::t" over workers
+    one = re.findall(r"^(test_\S+::\S+) (PASSED|FAILED|SKIPPED|XFAIL|ERROR)\b", result.stdout, re.M)
+    split = re.findall(
+        r"^\[gw\d+\] \[ *\d+%\] (PASSED|FAILED|SKIPPED|XFAIL|ERROR) (test_\S+::\S+)", result.stdout, re.M
+    )
+    outcomes = dict(one) | {test: outcome for outcome, test in split}
     if ci:
         assert result.returncode == 1, result.stdout
         assert outcomes == {

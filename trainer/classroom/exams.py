@@ -286,11 +286,12 @@ def _read_sheets(exam: ClassExam) -> dict[str, tuple[Path, list[Response | None]
                 f"paper {data['seed']} is not {student}'s paper ({entry.seed}): "
                 "the sheet was edited or belongs to another paper",
             )
-        if data.get("fingerprint", entry.paper.fingerprint) != entry.paper.fingerprint:
+        fingerprint = entry.paper.fingerprint
+        if data.get("fingerprint", fingerprint) != fingerprint:
             raise _problem(
                 path,
                 data.line_of("fingerprint"),
-                f"the fingerprint is not that of {student}'s paper ({entry.paper.fingerprint}): the sheet was edited",
+                f"the fingerprint is not that of {student}'s paper ({fingerprint}): the sheet was edited",
             )
         found[student] = (path, sheet_responses(path, data, entry.paper))
     return found

@@ -116,3 +116,11 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_a_path_too_long_is_one_short_line(special: Curriculum, tmp_path: Path) -> None:
+    out = tmp_path / ("x" * 300) / "bank.apkg"
+    result = run_lpic3("export", "anki", str(special.root), "-o", str(out))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"lpic3: cannot write {tmp_path}/xxx")
+    assert result.stderr.endswith("/bank.apkg: the path is too long\n") and len(result.stderr) < 300

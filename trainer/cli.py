@@ -227,7 +227,7 @@ def _check_paths(args: argparse.Namespace) -> None:
     """Paths named on the command line. An empty one is a mistake (it would silently mean the
     bundled tree or write nothing), and one longer than Linux allows is refused here, in one line
     that does not repeat it, instead of failing somewhere deeper."""
-    labels = {"path": "PATH" if args.command in ("lint", "stats") else "--path", "answers": "ANSWERS.yaml"}
+    labels = {"path": "PATH" if args.command in ("lint", "stats", "export") else "--path", "answers": "ANSWERS.yaml"}
     for name, label in (*labels.items(), ("sheet", "--sheet")):
         value = getattr(args, name, None)
         if value is None:

@@ -22,6 +22,7 @@ _REASONS = {
     errno.EPERM: "no permission to write in the folder {folder}",
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is used up",
+    errno.ENAMETOOLONG: "the path is too long",
 }
 
 
@@ -31,28 +32,34 @@ def write_atomically(target: Path, write: Callable[[BinaryIO], object]) -> None:
     Raises UsageError naming ``target`` when it cannot be written; nothing is left behind then.
     """
     folder = target.parent
-    if target.is_dir():
-        raise UsageError(f"cannot write {target}: it is a folder")
-    if not folder.is_dir():
-        reason = "is not a folder" if folder.exists() else "does not exist"
-        raise UsageError(f"cannot write {target}: the folder {folder} {reason}")
     temporary: Path | None = None
     try:
+        if target.is_dir():
+            raise UsageError(f"cannot write {_short(target)}: it is a folder")
+        if not folder.is_dir():
+            reason = "is not a folder" if folder.exists() else "does not exist"
+            raise UsageError(f"cannot write {_short(target)}: the folder {_short(folder)} {reason}")
         handle, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".lpic3-tmp")
         temporary = Path(name)
         with os.fdopen(handle, "wb") as stream:
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        temporary.chmod(0o644 & ~_umask())
+        temporary.chmod(0o666 & ~_umask())
         os.replace(temporary, target)
         temporary = None
     except OSError as exc:
-        reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc)).format(folder=folder)
-        raise UsageError(f"cannot write {target}: {reason}") from None
+        reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc)).format(folder=_short(folder))
+        raise UsageError(f"cannot write {_short(target)}: {reason}") from None
     finally:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
+
+
+def _short(path: Path) -> str:
+    """A path for a one-line message: a very long one (ENAMETOOLONG) is cut, not repeated whole."""
+    text = str(path)
+    return text if len(text) <= 200 else f"{text[:100]}...{text[-60:]}"
 
 
 def _umask() -> int:

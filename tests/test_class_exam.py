@@ -142,6 +142,8 @@ def test_grade_json_scores_students_and_analyses_every_question(cur: Curriculum,
         assert {o: t["correct"] for o, t in students[name]["objectives"].items()} == {
             o: by_objective[o] for o in cur.objectives
         }
+    shares = [sum(m is True for m in marks) / 60 for marks in rights.values()]
+    assert report["class"]["graded"] == 5 and report["class"]["mean"] == round(sum(shares) / 5, 3)
     assert students["frank"]["absent"] == "sheet not filled in" and "correct" not in students["frank"]
     assert students["grace"]["absent"] == "no sheet" and students["grace"]["sheet"] is None
 

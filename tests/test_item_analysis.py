@@ -20,6 +20,7 @@ from trainer.classroom.itemanalysis import (
     ResponseCount,
     Score,
     analyse,
+    class_stats,
     correlation,
     discrimination_index,
     facility,
@@ -139,3 +140,16 @@ def test_a_letter_written_twice_counts_once_per_option() -> None:
     twice = [Answer("s1", False, (1, 1)), Answer("s2", True, (1,))]
     assert option_counts(twice, 3) == (0, 2, 0)
     assert response_counts(twice) == (ResponseCount((1,), 1, True), ResponseCount((1, 1), 1, False))
+
+
+def test_class_figures_by_hand() -> None:
+    stats = class_stats(SCORES)  # shares 50 45 40 30 20 10 (of 60)
+    assert stats.attempts == 6
+    assert stats.mean == pytest.approx(195 / 6 / 60)
+    assert stats.median == pytest.approx(35 / 60)
+    # deviations from 32.5: 17.5 12.5 7.5 -2.5 -12.5 -22.5; squares 306.25 156.25 56.25 6.25 156.25 506.25,
+    # sum 1187.5; / 5 = 237.5
+    assert stats.deviation == pytest.approx(math.sqrt(237.5) / 60)
+    one = class_stats({"s1": Score(30, 60)})
+    assert (one.attempts, one.mean, one.median, one.deviation) == (1, 0.5, 0.5, None)
+    assert class_stats({}).mean is None

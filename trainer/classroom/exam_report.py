@@ -24,6 +24,8 @@ FORMATS = ("csv", "html", "json")
 
 LEGEND = {
     "score": "Scaled score: " + ESTIMATE_NOTE + ". Absent: no sheet in the folder, or a sheet with no answer at all.",
+    "class": "Class: the graded sheets' share right on the whole paper: mean, median and the sample standard "
+    "deviation (n - 1), as Moodle's quiz information gives them.",
     "objectives": "Per objective: right answers / questions of that objective on the student's paper.",
     "letters": "Option letters are the question bank's (A is the first option in the question's file): "
     "every paper shuffles the options, and each student's answers are mapped back before counting.",
@@ -63,6 +65,12 @@ def to_json(result: ClassResult, cur: Curriculum) -> str:
         "exam": result.exam.exam,
         "class_seed": result.exam.class_seed,
         "summary": summary(result),
+        "class": {
+            "graded": result.stats.attempts,
+            "mean": _rounded(result.stats.mean),
+            "median": _rounded(result.stats.median),
+            "standard_deviation": _rounded(result.stats.deviation),
+        },
         "students": [_student_json(s) for s in result.students],
         "items": [_item_json(row) for row in result.items],
         "legend": LEGEND,
@@ -126,6 +134,10 @@ def to_csv(result: ClassResult, cur: Curriculum) -> str:
         tallies = [f"{r.by_objective[o].correct}/{r.by_objective[o].total}" for o in objectives]
         verdict = "PASS" if r.passed else "FAIL"
         write([*head, r.overall.correct, r.overall.total, f"{r.overall.percent:.1f}", r.scaled, verdict, *tallies])
+    write([])
+    write(["Class", "graded", "mean %", "median %", "standard deviation %"])
+    shares = result.stats
+    write(["", shares.attempts, *(_number(v, 100, 1) for v in (shares.mean, shares.median, shares.deviation))])
     write([])
     width = max((len(row.stats.options) for row in result.items), default=0)
     option_columns = [letters((i,)) for i in range(width)]
@@ -223,6 +235,9 @@ def to_html(result: ClassResult, cur: Curriculum) -> str:
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
         f"<p>{escape(summary(result))}</p>",
+        f"<p>Share right: mean {_number(result.stats.mean, 100, 1) or '-'} %, median "
+        f"{_number(result.stats.median, 100, 1) or '-'} %, standard deviation "
+        f"{_number(result.stats.deviation, 100, 1) or '-'} % (of the graded sheets).</p>",
         "<h2>Students</h2><table><tr>",
         '<th class="text">student</th><th>correct</th><th>%</th><th>scaled (estimate)</th><th>result</th>',
         *(f'<th title="{escape(cur.objectives[o].title)}">{escape(o)}</th>' for o in objectives),

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trainer.classroom.itemanalysis import Answer, ItemStats, Score, analyse, thirds
+from trainer.classroom.itemanalysis import Answer, ClassStats, ItemStats, Score, analyse, class_stats, thirds
 from trainer.classroom.output import write_folder
 from trainer.curriculum.model import Curriculum, Question
 from trainer.curriculum.problems import ContentError, Problem, Severity
@@ -224,6 +224,7 @@ class ClassResult:
     exam: ClassExam
     students: list[StudentResult] = field(default_factory=list)
     items: list[ItemRow] = field(default_factory=list)  # the questions graded papers had, by objective and id
+    stats: ClassStats = field(default_factory=lambda: class_stats({}))
 
     @property
     def graded(self) -> list[StudentResult]:
@@ -249,6 +250,7 @@ def grade_class(cur: Curriculum, folder: Path) -> ClassResult:
         for item, right, response in zip(entry.paper.items, result.correct, responses, strict=True):
             answers.setdefault(item.question.id, []).append(Answer(student, right, response))
     scores = {s.student: Score(s.result.overall.correct, s.result.overall.total) for s in outcome.students if s.result}
+    outcome.stats = class_stats(scores)
     upper, lower = thirds(scores)
     by_id = {q.id: q for q in cur.questions}
     for qid in sorted(answers, key=lambda q: (by_id[q].objective, q)):

@@ -23,6 +23,7 @@ there are is None (not a misleading 0).
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,26 @@ class ItemStats:
     index: float | None
     options: tuple[int, ...]  # per option in file order; empty for fill-in questions
     responses: tuple[ResponseCount, ...]  # most frequent first
+
+
+@dataclass(frozen=True, slots=True)
+class ClassStats:
+    """The class's shares right on the whole paper, as Moodle's quiz information summarises them."""
+
+    attempts: int
+    mean: float | None
+    median: float | None
+    deviation: float | None  # the sample standard deviation (n - 1), None below two attempts
+
+
+def class_stats(scores: Mapping[str, Score]) -> ClassStats:
+    shares = [score.share for score in scores.values()]
+    return ClassStats(
+        attempts=len(shares),
+        mean=statistics.fmean(shares) if shares else None,
+        median=statistics.median(shares) if shares else None,
+        deviation=statistics.stdev(shares) if len(shares) > 1 else None,
+    )
 
 
 def thirds(scores: Mapping[str, Score]) -> tuple[frozenset[str], frozenset[str]]:

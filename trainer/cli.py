@@ -228,7 +228,8 @@ def _check_paths(args: argparse.Namespace) -> None:
     bundled tree or write nothing), and one longer than Linux allows is refused here, in one line
     that does not repeat it, instead of failing somewhere deeper."""
     labels = {"path": "PATH" if args.command in ("lint", "stats", "export") else "--path", "answers": "ANSWERS.yaml"}
-    for name, label in (*labels.items(), ("sheet", "--sheet")):
+    class_exam = (("out", "--out"), ("students", "--students"), ("dir", "DIR"))  # lpic3 class exam's paths
+    for name, label in (*labels.items(), ("sheet", "--sheet"), *class_exam):
         value = getattr(args, name, None)
         if value is None:
             continue

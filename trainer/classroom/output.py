@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from trainer.curriculum.quoting import printable, shorten
 from trainer.errors import UsageError
 
 
@@ -21,7 +22,7 @@ def write_file(path: Path, text: str, what: str) -> None:
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise UsageError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {what} {_shown(path)}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -29,7 +30,7 @@ def write_file(path: Path, text: str, what: str) -> None:
         os.replace(temporary, path)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {what} {_shown(path)}: {exc.strerror or exc}") from None
 
 
 def write_folder(folder: Path, files: dict[str, str], what: str) -> None:
@@ -42,7 +43,7 @@ def write_folder(folder: Path, files: dict[str, str], what: str) -> None:
     try:
         temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     except OSError as exc:
-        raise UsageError(f"cannot write {what} to {folder}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {what} to {_shown(folder)}: {exc.strerror or exc}") from None
     try:
         for name, text in files.items():
             (temporary / name).write_text(text, encoding="utf-8")
@@ -50,7 +51,12 @@ def write_folder(folder: Path, files: dict[str, str], what: str) -> None:
         os.rename(temporary, folder)
     except OSError as exc:
         shutil.rmtree(temporary, ignore_errors=True)
-        raise UsageError(f"cannot write {what} to {folder}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {what} to {_shown(folder)}: {exc.strerror or exc}") from None
+
+
+def _shown(path: Path) -> str:
+    """A path as a one-line message shows it: escaped, and at most 120 characters of a long one."""
+    return printable(shorten(str(path), 120))
 
 
 def _umask() -> int:

@@ -62,9 +62,6 @@ def run(args: argparse.Namespace) -> int:
     from trainer.errors import Lpic3Error, UsageError
     from trainer.study.exam import PoolTooSmall
 
-    for label, value in (("--out", args.__dict__.get("out")), ("DIR", args.__dict__.get("dir"))):
-        if value is not None and not value.strip():
-            raise UsageError(f"{label}: the path is empty")
     cur = open_curriculum(args.path)
     if args.class_exam_command == "new":
         if args.students is not None:

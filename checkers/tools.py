@@ -58,12 +58,14 @@ TOOLS = (
     "readlink",
     "sed",
     "sha256sum",
+    "sleep",  # a check that waits for Docker to judge a health check (352.3-healthcheck)
     "socat",
     "sort",
     "stat",
     "tr",
     "unshare",
     "virsh",
+    "xen-create-image",
 )
 
 # One line per ``namei -m -o`` step: mode, owner, group, name; a symlink's target is indented two more.

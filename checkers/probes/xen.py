@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import json
 import shlex
+from typing import TypeVar
 
 from checkers.probes.registry import Arg, Verdict, probe
 from checkers.probes.values import excerpt, shown, walk
 from checkers.shell import Shell
+
+_V = TypeVar("_V")
 
 # argv: the file. Prints {"text": what was parsed, "error": ...} or {"text": ..., "settings": {name: {"value":
 # a string or a list, "number": when xl would read it as one}}}. libxlutil has no call that lists the settings,
@@ -98,16 +101,26 @@ print(json.dumps(out))
 
 # The last few parses, by file and content: the checks of one lab read the same file many times, and
 # starting python3 costs far more than reading the file (about 1 s on a loaded 2-core machine).
-_PARSED: dict[tuple[str, str], dict[str, object]] = {}
+_PARSED: dict[tuple[str, int, str], dict[str, object]] = {}
 _KEPT = 16
+
+
+def _keep(cache: dict[tuple[str, int, str], _V], key: tuple[str, int, str], value: _V) -> _V:
+    """``value`` remembered under ``key`` (a file, and the status and output of reading it), the
+    oldest entries dropped beyond ``_KEPT``."""
+    while len(cache) >= _KEPT:
+        del cache[next(iter(cache))]
+    cache[key] = value
+    return value
 
 
 def _parsed(shell: Shell, path: str) -> tuple[dict[str, object], str]:
     """The file at ``path`` as xl's parser reads it (``_READ``'s answer), and what the parser printed
     on stderr. A file whose content was parsed before is not parsed again."""
     text = shell.run(f"cat {shlex.quote(path)}", merge=False)
-    if text.status == 0 and (path, text.output) in _PARSED:
-        return _PARSED[(path, text.output)], ""
+    seen = (path, text.status, text.output)
+    if seen in _PARSED:
+        return _PARSED[seen], ""
     result = shell.run(f"python3 -c {shlex.quote(_READ)} {shlex.quote(path)}", merge=False)
     try:
         answer = json.loads(result.output)
@@ -115,11 +128,7 @@ def _parsed(shell: Shell, path: str) -> tuple[dict[str, object], str]:
         return {"error": f"the parser gave no answer: {excerpt(result.errors or result.output)}"}, result.errors
     if not isinstance(answer, dict):
         return {"error": f"the parser gave no answer: {excerpt(result.output)}"}, result.errors
-    if "text" in answer and answer.get("settings") is not None:
-        while len(_PARSED) >= _KEPT:
-            del _PARSED[next(iter(_PARSED))]
-        _PARSED[(path, str(answer["text"]))] = answer
-    return answer, result.errors
+    return _keep(_PARSED, seen, answer), result.errors
 
 
 @probe(
@@ -163,3 +172,42 @@ def xen_cfg(shell: Shell, path: str, key: str, equals: str) -> Verdict:
     if equals.isdigit() and not rest and isinstance(setting, dict) and "number" in setting:
         seen = str(setting["number"])
     return Verdict(seen == equals, wanted, f"{key} = {seen}")
+
+
+# xen-create-image --debug lists its whole configuration (built-in defaults, then
+# /etc/xen-tools/xen-tools.conf, then the --config file, then the command line) as "key : value", or
+# "key" alone when the value is empty or 0, and exits 127 before it checks the system or creates anything.
+_LISTED: dict[tuple[str, int, str], dict[str, str] | str] = {}
+
+
+@probe(
+    "xen.tools_config",
+    "a setting as xen-create-image reads it from its config files (its own --debug listing; nothing is created)",
+    config=Arg(str, help="the file given to xen-create-image --config= (read after /etc/xen-tools/xen-tools.conf)"),
+    key=Arg(str, help="setting name as in xen-tools.conf: size, memory, swap, fs, dist, lvm, dir, gateway ..."),
+    equals=Arg(str, help="expected value as written; '' for a setting that is empty, 0 or unset"),
+)
+def xen_tools_config(shell: Shell, config: str, key: str, equals: str) -> Verdict:
+    wanted = f"xen-create-image --config={config}: {key} = {equals!r}"
+    files = shell.run(f"cat /etc/xen-tools/xen-tools.conf {shlex.quote(config)}", merge=False)
+    seen = (config, files.status, files.output)
+    listing = _LISTED[seen] if seen in _LISTED else _keep(_LISTED, seen, _listing(shell, config))
+    if isinstance(listing, str):
+        return Verdict(False, wanted, listing)
+    value = listing.get(key)
+    return Verdict(value == equals, wanted, f"{key} = {'absent' if value is None else repr(value)}")
+
+
+def _listing(shell: Shell, config: str) -> dict[str, str] | str:
+    """Every setting xen-create-image reads with ``--config=config``, or why there is no listing."""
+    result = shell.run(
+        f"xen-create-image --debug --config={shlex.quote(config)} --hostname=lpic3-check </dev/null", merge=False
+    )
+    listing = {}
+    for line in result.output.splitlines():
+        name, _, value = line.partition(" : ")
+        if name and " " not in name:
+            listing[name] = value
+    if "config" not in listing:
+        return f"no configuration listed by xen-create-image: {excerpt(result.output)}"
+    return listing

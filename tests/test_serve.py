@@ -295,6 +295,7 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
 
 def test_listening_beyond_this_machine_is_a_loud_warning(tmp_path: Path) -> None:
     with serve(tmp_path / "home", "--host", "0.0.0.0") as (_, port, banner):
+        assert f"the trainer is at http://127.0.0.1:{port} here and at this machine's other addresses" in banner
         assert "Anyone who can reach port" in banner
         assert (
             f"WARNING: 0.0.0.0 is not the loopback address: other machines on the network can reach port {port}"

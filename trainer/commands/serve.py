@@ -39,11 +39,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     _check_port_free(args.host, args.port)
-    url = f"http://{_url_host(args.host)}:{args.port}"
-    print(f"lpic3 serve: the trainer is at {url} (Ctrl+C stops it)")
+    if _every_address(args.host):
+        where = f"http://127.0.0.1:{args.port} here and at this machine's other addresses"
+    else:
+        where = f"http://{_url_host(args.host)}:{args.port}"
+    print(f"lpic3 serve: the trainer is at {where} (Ctrl+C stops it)")
     print(
         f"Anyone who can reach port {args.port} can use the trainer, with the progress in {user_data_dir()}; "
-        "there is no password. One tab at a time: the trainer opens one window per data folder."
+        "there is no password. One tab at a time: while one is open, another stays blank "
+        "(one trainer window per data folder; this console says so)."
     )
     if not is_loopback(args.host):
         print(
@@ -76,6 +80,14 @@ def is_loopback(host: str) -> bool:
     except OSError:
         return False
     return bool(infos) and all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
+
+
+def _every_address(host: str) -> bool:
+    """0.0.0.0, :: or an empty host: the server listens on all of this machine's addresses."""
+    try:
+        return not host or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
 
 
 def _url_host(host: str) -> str:

@@ -221,7 +221,10 @@ tr.absent td { color: #777; }
 .fail { color: #a00; font-weight: bold; }
 .right { font-weight: bold; }
 .low { background: #fdd; }
-ul.responses { margin: 0; padding-left: 1rem; text-align: left; }
+ul.responses, ul.options { margin: 0; padding-left: 1rem; text-align: left; }
+ul.options { white-space: nowrap; }
+ul.responses { overflow-wrap: anywhere; min-width: 12rem; }
+td.key { overflow-wrap: anywhere; max-width: 14rem; }
 dt { font-weight: bold; margin-top: .4rem; }
 """
 
@@ -274,8 +277,9 @@ def to_html(result: ClassResult, cur: Curriculum) -> str:
 
 def _item_html(row: ItemRow) -> str:
     q, stats = row.question, row.stats
-    options = ", ".join(
-        f'<span class="right">{letters((i,))}*: {n}</span>' if i in q.answer else f"{letters((i,))}: {n}"
+    options = "".join(
+        f'<li title="{escape(q.options[i].strip()[:300])}"{" class=right" if i in q.answer else ""}>'
+        f"{letters((i,))}{'*' if i in q.answer else ''}: {n}</li>"
         for i, n in enumerate(stats.options)
     )
     responses = "".join(
@@ -285,8 +289,9 @@ def _item_html(row: ItemRow) -> str:
     low = ' class="low"' if stats.discrimination is not None and stats.discrimination <= 0 else ""
     return (
         f'<tr><td class="text" title="{escape(q.stem.strip()[:300])}">{escape(q.id)} ({escape(q.objective)})</td>'
-        f'<td class="text">{escape(q.type)}</td><td class="text">{escape(" | ".join(_key(row)))}</td>'
+        f'<td class="text">{escape(q.type)}</td><td class="text key">{escape(" | ".join(_key(row)))}</td>'
         f"<td>{stats.attempts}</td><td>{_number(stats.facility, 100, 1)}</td>"
         f"<td{low}>{_number(stats.discrimination, 1, 2)}</td><td>{_number(stats.index, 1, 2)}</td>"
-        f'<td class="text">{options}</td><td class="text"><ul class="responses">{responses}</ul></td></tr>'
+        f'<td class="text"><ul class="options">{options}</ul></td>'
+        f'<td class="text"><ul class="responses">{responses}</ul></td></tr>'
     )

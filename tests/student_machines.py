@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parent.parent
 SSHD = "/usr/sbin/sshd"
 COUNT = 24
 START_SECONDS = 20.0
@@ -192,6 +193,16 @@ class Classroom:
         for machine in self.machines:
             machine.stop()
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, check=False, timeout=10)
+
+
+def lab_tree(folder: Path, *paths: str) -> Path:
+    """A content tree in ``folder`` holding only the bundled labs at ``paths`` (``351.1/cpu-virt-flags.yaml``):
+    the class tests do not depend on the rest of the curriculum, and load it fast."""
+    for path in paths:
+        (folder / "exercises" / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "exercises" / path, folder / "exercises" / path)
+    (folder / "content").mkdir(exist_ok=True)
+    return folder
 
 
 def start_classroom(count: int, folder: Path) -> Classroom:

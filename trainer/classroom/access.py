@@ -45,7 +45,7 @@ _UNREACHABLE = re.compile(
     r"Could not resolve hostname|Name or service not known|Connection reset|Connection closed by remote host"
 )
 _HOST_KEY = re.compile(r"REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed")
-_LOGIN = re.compile(r"Permission denied|Too many authentication failures")
+_LOGIN = re.compile(r"Permission denied \(|Too many authentication failures")  # ssh's, not a command's
 _NO_ANSWER = re.compile(r"no shell answered|no answer from|stopped on request|did not start its kernel view")
 _NAME = re.compile(r"[^A-Za-z0-9._-]")
 

@@ -132,9 +132,13 @@ class ClassLab:
             for cancel in self._cancels:
                 cancel.set()
 
-    def close(self) -> None:
+    def close(self, disconnect: bool = False) -> None:
+        """Close every machine's shell; with ``disconnect`` also ssh's kept-open connections (left
+        open otherwise, for the next command to reuse within two minutes)."""
         for lab in self.labs.values():
             lab.close()
+            if disconnect:
+                lab.target.disconnect()
 
     # -- one machine (a worker thread) ---------------------------------------------------------------
     def _on_host(self, operation: str, student: Student, attempt: Attempt | None, seed: int) -> HostRow:

@@ -27,6 +27,7 @@ _COMMANDS = {
 # ``build_parser``. Each module keeps its top-level imports light: all are imported for ``--help``.
 _PLUGGED: dict[str, str] = {
     "export": "trainer.commands.export",
+    "completion": "trainer.commands.completion",
     "class": "trainer.commands.classroom",
     "serve": "trainer.commands.serve",
 }

@@ -197,7 +197,7 @@ def test_content_and_names_are_escaped(synthetic: Curriculum) -> None:  # noqa: 
         single,
         stem="Which one is <script>alert('stem')</script> safe & sound?\n\n```\na && b <b>\n```",
         options=("<img src=x onerror=alert(1)>", "Tom & Jerry", "`x < y`", "<i>plain</i>"),
-        explanation="Because <script>alert('why')</script> & so on.",
+        explanation="Because <script>alert('why')</script> & so on; `docker run --log-driver none` too.",
     )
     typed = dataclasses.replace(fill, accept=("a<b>&c",))
     paper = ExamPaper(1, 90, (ExamItem(hostile, (0, 1, 2, 3)), ExamItem(typed, ())))
@@ -222,6 +222,9 @@ def test_content_and_names_are_escaped(synthetic: Curriculum) -> None:  # noqa: 
     (question,) = [q for q in doc.find_all("question") if "safe" in q.text()]
     assert [n.tag for n in _walk(question) if n.tag in ("pre", "code")] == ["pre", "code", "code"]
     assert "&lt;script&gt;" in page and "&amp;" in page
+    # a hyphenated word in code never breaks at its hyphen ("--" / "log-driver" would read as two words)
+    assert [words(n.text()) for n in doc.find_all("nobr")] == ["--log-driver"]
+    assert ".nobr { white-space: nowrap; }" in _style(doc)
 
 
 def test_a_paper_that_cannot_be_written_is_one_line_and_leaves_nothing(

@@ -22,6 +22,25 @@ from trainer.study.exam import ExamItem, ExamPaper
 from trainer.study.explain import explanation_for
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable("image")
+# A browser may break a line after any hyphen, code included: `--log-driver` printed as "--" at the
+# end of a line and "log-driver" on the next reads as two words. So a code word with a hyphen is kept
+# on one line; one too long to fit a line (72 monospace characters fill 150 mm) may still break.
+_UNBROKEN = 72
+
+
+def _code(text: str) -> str:
+    """Inline code, escaped, its hyphenated words unbreakable."""
+    return (
+        "<code>"
+        + " ".join(
+            f'<span class="nobr">{escape(word)}</span>' if "-" in word and len(word) <= _UNBROKEN else escape(word)
+            for word in text.split(" ")
+        )
+        + "</code>"
+    )
+
+
+_MARKDOWN.add_render_rule("code_inline", lambda self, tokens, idx, options, env: _code(tokens[idx].content))
 
 # Margins that fit A4 (210 x 297 mm) and Letter (216 x 279 mm) alike; the size is the printer's.
 _CSS = """
@@ -32,6 +51,7 @@ body { margin: 0; }
 h1 { font-size: 1.35em; margin: 0 0 .2em; }
 h2 { font-size: 1.05em; margin: 0 0 .3em; }
 p { margin: .3em 0; }
+.nobr { white-space: nowrap; }
 code, pre { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: .92em; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; border: .6pt solid #888; padding: .35em .6em; margin: .4em 0; }
 .meta { font-size: .9em; margin: 0 0 .6em; }
@@ -163,7 +183,7 @@ def _key(paper: ExamPaper, heading: str) -> str:
     for number, item in enumerate(paper.items, 1):
         q = item.question
         if q.type == "fill":
-            answer = " | ".join(f"<code>{escape(text)}</code>" for text in q.accept)
+            answer = " | ".join(_code(text) for text in q.accept)
         else:
             answer = ", ".join(LETTERS[i] for i in item.displayed_answer())
         entries.append(

@@ -6,6 +6,7 @@ from checkers.probes import (
     commands,
     containers,
     files,
+    hcl,
     kernel,
     namespaces,
     network,
@@ -16,4 +17,4 @@ from checkers.probes import (
 from checkers.probes.registry import FAIL, NOT_JUDGED, PASS, REGISTRY, Verdict, argument_problems, run_probe
 
 __all__ = ["FAIL", "NOT_JUDGED", "PASS", "REGISTRY", "Verdict", "argument_problems", "run_probe"]
-_MODULES = (capabilities, cgroups, commands, containers, files, kernel, namespaces, network, processes, virt, xen)
+_MODULES = (capabilities, cgroups, commands, containers, files, hcl, kernel, namespaces, network, processes, virt, xen)

@@ -32,6 +32,7 @@ def test_wheel_carries_the_curriculum(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "trainer/_bundled/content/objectives.yaml" in names
     assert "trainer/tui/app.tcss" in names
+    assert "trainer/_bundled/docs/content-format.md" in names  # `lpic3 help TOPIC` prints it
     for lesson in (REPO / "content").glob("*/lesson.md"):
         assert f"trainer/_bundled/content/{lesson.parent.name}/lesson.md" in names
     for exercise in (REPO / "exercises").glob("*/*.yaml"):
@@ -63,3 +64,6 @@ def test_installed_wheel_lints_from_outside_the_source_tree(wheel: Path, tmp_pat
     assert where.stdout.strip().startswith(str(venv)), where.stdout
     version = installed(venv / "bin" / "lpic3", "--version")
     assert version.stdout.startswith("lpic3 ")
+    assert f"objectives version 3.0 ({venv}" in version.stdout, version.stdout  # the installed curriculum's
+    page = installed(venv / "bin" / "lpic3", "help", "labs")
+    assert page.returncode == 0 and page.stdout.startswith("## Exercises: "), page.stdout + page.stderr

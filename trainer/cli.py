@@ -9,7 +9,8 @@ import importlib
 import os
 import sys
 
-from trainer import __version__, errors
+from trainer import errors
+from trainer.commands.version import VersionAction
 from trainer.errors import Lpic3Error, UsageError
 
 _COMMANDS = {
@@ -28,6 +29,7 @@ _COMMANDS = {
 _PLUGGED: dict[str, str] = {
     "export": "trainer.commands.export",
     "completion": "trainer.commands.completion",
+    "help": "trainer.commands.helptopics",
     "class": "trainer.commands.classroom",
     "serve": "trainer.commands.serve",
 }
@@ -43,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="lpic3",
         description="Offline trainer for the LPIC-3 305-300 exam. With no command, opens the trainer.",
     )
-    parser.add_argument("--version", action="version", version=f"lpic3 {__version__}")
+    parser.add_argument(
+        "--version", action=VersionAction, help="show the version, the curriculum's and where your data lives"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     lint = sub.add_parser(

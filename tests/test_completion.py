@@ -17,6 +17,7 @@ import pytest
 
 from trainer.cli import build_parser, main
 from trainer.commands.completion import ROOT_OPTIONS
+from trainer.commands.helptopics import TOPICS
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Curriculum
 
@@ -85,6 +86,7 @@ CASES = {
     "sub-commands": (("lab", ""), lambda: sorted(subcommands("lab"))),
     "objective ids": (("export", "anki", "--objective", "352."), lambda: objective_ids("352.")),
     "choices": (("export", "moodle", "--format", ""), lambda: ["gift", "xml"]),
+    "help topics": (("help", "l"), lambda: sorted(t for t in TOPICS if t.startswith("l"))),
     "options": (("lint", "--s"), lambda: ["--strict"]),
     "root options": (("--v",), lambda: ["--version"]),
     "a value that is anything": (("lab", "start", "--seed", ""), lambda: []),

@@ -36,10 +36,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     from trainer import __version__
+    from trainer.commands.helptopics import TOPICS
     from trainer.commands.tree import load_tree
 
     cur = load_tree(None)  # a tree with content errors still has its ids
-    spec = Spec({"labs": [e.id for e in cur.exercises], "objectives": list(cur.objectives)})
+    spec = Spec({"labs": [e.id for e in cur.exercises], "objectives": list(cur.objectives), "topics": list(TOPICS)})
     spec.add("lpic3", args.completion_commands, ROOT_OPTIONS)
     print((bash_script if args.shell == "bash" else zsh_script)(spec, __version__), end="")
     return 0
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 class Spec:
     """What completes where, by command path ("lpic3", "lpic3 lab", "lpic3 lab check"): sub-commands with their help,
     options, the kind of value an option takes, the kinds of the positionals, and the words of
-    each kind (``labs``, ``objectives``, and one list per set of argparse choices). ``files`` and
+    each kind (``labs``, ``objectives``, help ``topics``, and one list per set of argparse choices). ``files`` and
     ``dirs`` are completed by the shell."""
 
     words: dict[str, list[str]]
@@ -83,7 +84,8 @@ class Spec:
                 self.positionals.setdefault(path, []).append(self._kind(action) + repeats)
 
     def _kind(self, action: argparse.Action) -> str:
-        """What a value of ``action`` is: choices, a lab id, an objective id, a folder, a file, or anything."""
+        """What a value of ``action`` is: choices, a lab id, an objective id, a help topic, a folder, a file,
+        or anything."""
         if action.choices is not None:
             choices = [str(choice) for choice in action.choices]
             for kind, words in self.words.items():
@@ -97,6 +99,8 @@ class Spec:
             return "labs"
         if action.dest == "objective":
             return "objectives"
+        if action.dest == "topic":
+            return "topics"
         if action.dest == "path":
             return "dirs"
         if any(word in metavar for word in _FILE_WORDS) or action.dest in ("output", "sheet", "answers"):

@@ -3,6 +3,7 @@
 from checkers.probes import (
     capabilities,
     cgroups,
+    cloud,
     commands,
     containers,
     files,
@@ -17,4 +18,18 @@ from checkers.probes import (
 from checkers.probes.registry import FAIL, NOT_JUDGED, PASS, REGISTRY, Verdict, argument_problems, run_probe
 
 __all__ = ["FAIL", "NOT_JUDGED", "PASS", "REGISTRY", "Verdict", "argument_problems", "run_probe"]
-_MODULES = (capabilities, cgroups, commands, containers, files, hcl, kernel, namespaces, network, processes, virt, xen)
+_MODULES = (
+    capabilities,
+    cgroups,
+    cloud,
+    commands,
+    containers,
+    files,
+    hcl,
+    kernel,
+    namespaces,
+    network,
+    processes,
+    virt,
+    xen,
+)

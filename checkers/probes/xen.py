@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import json
 import shlex
-from typing import TypeVar
 
+from checkers.probes.parsed import Key, remembered
 from checkers.probes.registry import Arg, Verdict, probe
 from checkers.probes.values import excerpt, shown, walk
 from checkers.shell import Shell
-
-_V = TypeVar("_V")
 
 # argv: the file. Prints {"text": what was parsed, "error": ...} or {"text": ..., "settings": {name: {"value":
 # a string or a list, "number": when xl would read it as one}}}. libxlutil has no call that lists the settings,
@@ -99,36 +97,25 @@ for key in sorted(set(re.findall(r"(?:^|;)\s*([A-Za-z_][A-Za-z0-9_]*)\s*=", out[
 print(json.dumps(out))
 """
 
-# The last few parses, by file and content: the checks of one lab read the same file many times, and
-# starting python3 costs far more than reading the file (about 1 s on a loaded 2-core machine).
-_PARSED: dict[tuple[str, int, str], dict[str, object]] = {}
-_KEPT = 16
+# What xl's parser made of each content of a file (checkers.probes.parsed: python3 costs far more than cat).
+_PARSED: dict[Key, dict[str, object]] = {}
 
 
-def _keep(cache: dict[tuple[str, int, str], _V], key: tuple[str, int, str], value: _V) -> _V:
-    """``value`` remembered under ``key`` (a file, and the status and output of reading it), the
-    oldest entries dropped beyond ``_KEPT``."""
-    while len(cache) >= _KEPT:
-        del cache[next(iter(cache))]
-    cache[key] = value
-    return value
-
-
-def _parsed(shell: Shell, path: str) -> tuple[dict[str, object], str]:
-    """The file at ``path`` as xl's parser reads it (``_READ``'s answer), and what the parser printed
-    on stderr. A file whose content was parsed before is not parsed again."""
+def _parsed(shell: Shell, path: str) -> dict[str, object]:
+    """The file at ``path`` as xl's parser reads it (``_READ``'s answer); parsed once per content."""
     text = shell.run(f"cat {shlex.quote(path)}", merge=False)
-    seen = (path, text.status, text.output)
-    if seen in _PARSED:
-        return _PARSED[seen], ""
+    return remembered(_PARSED, (path, text.status, text.output), lambda: _parse(shell, path))
+
+
+def _parse(shell: Shell, path: str) -> dict[str, object]:
     result = shell.run(f"python3 -c {shlex.quote(_READ)} {shlex.quote(path)}", merge=False)
     try:
         answer = json.loads(result.output)
     except json.JSONDecodeError:
-        return {"error": f"the parser gave no answer: {excerpt(result.errors or result.output)}"}, result.errors
+        answer = None
     if not isinstance(answer, dict):
-        return {"error": f"the parser gave no answer: {excerpt(result.output)}"}, result.errors
-    return _keep(_PARSED, seen, answer), result.errors
+        return {"error": f"the parser gave no answer: {excerpt(result.errors or result.output)}"}
+    return answer
 
 
 @probe(
@@ -145,10 +132,10 @@ def _parsed(shell: Shell, path: str) -> tuple[dict[str, object], str]:
 )
 def xen_cfg(shell: Shell, path: str, key: str, equals: str) -> Verdict:
     top, _, rest = key.partition(".")
-    answer, errors = _parsed(shell, path)
+    answer = _parsed(shell, path)
     wanted = f"{path}: {key} = {equals}"
     if "error" in answer:
-        return Verdict(False, wanted, f"xl cannot use {path}: {answer['error']}", errors)
+        return Verdict(False, wanted, f"xl cannot use {path}: {answer['error']}")
     setting = walk(answer, f"settings.{top}")
     first, _, tail = rest.partition(".")
     if "=" in first:  # the entry whose field has this value, wherever it is in the list
@@ -177,7 +164,7 @@ def xen_cfg(shell: Shell, path: str, key: str, equals: str) -> Verdict:
 # xen-create-image --debug lists its whole configuration (built-in defaults, then
 # /etc/xen-tools/xen-tools.conf, then the --config file, then the command line) as "key : value", or
 # "key" alone when the value is empty or 0, and exits 127 before it checks the system or creates anything.
-_LISTED: dict[tuple[str, int, str], dict[str, str] | str] = {}
+_LISTED: dict[Key, dict[str, str] | str] = {}
 
 
 @probe(
@@ -190,8 +177,7 @@ _LISTED: dict[tuple[str, int, str], dict[str, str] | str] = {}
 def xen_tools_config(shell: Shell, config: str, key: str, equals: str) -> Verdict:
     wanted = f"xen-create-image --config={config}: {key} = {equals!r}"
     files = shell.run(f"cat /etc/xen-tools/xen-tools.conf {shlex.quote(config)}", merge=False)
-    seen = (config, files.status, files.output)
-    listing = _LISTED[seen] if seen in _LISTED else _keep(_LISTED, seen, _listing(shell, config))
+    listing = remembered(_LISTED, (config, files.status, files.output), lambda: _listing(shell, config))
     if isinstance(listing, str):
         return Verdict(False, wanted, listing)
     value = listing.get(key)

@@ -1,0 +1,80 @@
+"""OpenStack: a cloud of a ``clouds.yaml`` file as openstacksdk's own configuration loader reads it.
+
+No OpenStack cloud is reachable here, and the ``openstack`` client has no offline check of the file;
+but the loader every OpenStack client uses (``openstack.config.loader.OpenStackConfig``) works offline:
+it reads the file, merges a cloud's settings with its defaults, normalises spellings (``project-name``
+and ``project_name``, a one-item ``regions`` list and ``region_name``) and says which cloud is missing.
+So a check asks it on the target (python3 with openstacksdk, Debian's python3-openstacksdk), reading
+that one file and nothing else (no environment variables, no vendor or secure files).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from checkers.probes.parsed import Key, remembered
+from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.values import excerpt, shown, walk
+from checkers.shell import Shell
+
+# argv: the file, the cloud. Prints {"error": ...} or {"config": the merged settings, "interface": ...}.
+_LOAD = r"""
+import json, sys
+try:
+    from openstack.config import loader
+except ImportError:
+    print(json.dumps({"error": "openstacksdk is not installed (python3-openstacksdk)"}))
+    sys.exit(0)
+try:
+    config = loader.OpenStackConfig(
+        config_files=[sys.argv[1]], vendor_files=[], secure_files=[], load_envvars=False, load_yaml_config=True
+    )
+    cloud = config.get_one(cloud=sys.argv[2])
+    print(json.dumps({"config": cloud.config, "interface": cloud.get_interface()}, default=str))
+except Exception as exc:
+    print(json.dumps({"error": "%s: %s" % (type(exc).__name__, " ".join(str(exc).split()))}))
+"""
+
+_LOADED: dict[Key, dict[str, object]] = {}
+
+
+def _loaded(shell: Shell, path: str, cloud: str) -> dict[str, object]:
+    quoted = shlex.quote(path)
+    text = shell.run(f"cat {quoted}", merge=False)
+    if text.status != 0:
+        return {"error": f"cannot read {path}: {(text.errors or text.output).strip() or 'no such file'}"}
+
+    def load() -> dict[str, object]:
+        result = shell.run(f"python3 -c {shlex.quote(_LOAD)} {quoted} {shlex.quote(cloud)}", merge=False)
+        try:
+            answer = json.loads(result.output)
+        except json.JSONDecodeError:
+            answer = None
+        if not isinstance(answer, dict):
+            return {"error": f"the loader gave no answer: {excerpt(result.errors or result.output)}"}
+        return answer
+
+    return remembered(_LOADED, (f"{path}\0{cloud}", text.status, text.output), load)
+
+
+@probe(
+    "openstack.cloud",
+    "a setting of a cloud in clouds.yaml as openstacksdk's config loader reads it (offline)",
+    path=Arg(str, help="absolute path of the clouds.yaml file on the target"),
+    cloud=Arg(str, help="the cloud's name (a key under clouds:)"),
+    key=Arg(
+        str,
+        help="dotted key of the merged settings: auth.auth_url, auth.project_name, auth.username, region_name, "
+        "identity_api_version, auth_type; 'interface' as the clients use it",
+    ),
+    equals=Arg(str, help="expected value as text"),
+)
+def openstack_cloud(shell: Shell, path: str, cloud: str, key: str, equals: str) -> Verdict:
+    wanted = f"{path}, cloud {cloud}: {key} = {equals}"
+    answer = _loaded(shell, path, cloud)
+    if "error" in answer:
+        return Verdict(False, wanted, f"openstacksdk cannot use it: {answer['error']}")
+    found = answer["interface"] if key == "interface" else walk(answer.get("config"), key)
+    seen = shown(found)
+    return Verdict(seen == equals, wanted, f"{key} = {seen}")

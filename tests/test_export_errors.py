@@ -9,6 +9,7 @@ run: the machine never sees them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -19,6 +20,8 @@ import pytest
 from tests.conftest import REPO, run_lpic3
 from tests.export_fixtures import special
 from trainer.curriculum.model import Curriculum
+from trainer.errors import UsageError
+from trainer.export.bank import select
 
 __all__ = ["special"]  # a fixture, used by name
 ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="a private mount namespace needs root")
@@ -124,3 +127,14 @@ def test_a_path_too_long_is_one_short_line(special: Curriculum, tmp_path: Path) 
     assert result.returncode == 2
     assert result.stderr.startswith(f"lpic3: cannot write {tmp_path}/xxx")
     assert result.stderr.endswith("/bank.apkg: the path is too long\n") and len(result.stderr) < 300
+
+
+def test_a_selection_without_questions_is_refused(special: Curriculum) -> None:
+    """Objectives that exist but hold no question: an empty deck would look like a successful export."""
+    empty = dataclasses.replace(special, questions=[q for q in special.questions if q.objective != "352.4"])
+    with pytest.raises(UsageError) as refused:
+        select(empty, ["352.4"])
+    assert refused.value.message == "no questions to export in 352.4"
+    with pytest.raises(UsageError, match=r"^no questions to export in this curriculum$"):
+        select(dataclasses.replace(special, questions=[]), None)
+    assert [g.objective.id for g in select(empty, ["352.4", "351.1"])] == ["351.1"]

@@ -31,7 +31,8 @@ class Group:
 def select(cur: Curriculum, objectives: Iterable[str] | None) -> list[Group]:
     """The bank by topic and objective, in curriculum order; only ``objectives`` when given.
 
-    An objective the curriculum does not have is a UsageError that names the known ones.
+    An objective the curriculum does not have is a UsageError that names the known ones, and so is
+    a selection without a single question (an empty file would look like a successful export).
     """
     wanted = list(dict.fromkeys(objectives or ()))
     unknown = [oid for oid in wanted if oid not in cur.objectives]
@@ -44,6 +45,8 @@ def select(cur: Curriculum, objectives: Iterable[str] | None) -> list[Group]:
             questions = tuple(sorted(cur.questions_for(oid), key=lambda q: q.id))
             if (not wanted or oid in wanted) and questions:
                 groups.append(Group(topic, cur.objectives[oid], questions))
+    if not groups:
+        raise UsageError(f"no questions to export in {', '.join(wanted) or 'this curriculum'}")
     return groups
 
 

@@ -211,6 +211,7 @@ def start_classroom(count: int, folder: Path) -> Classroom:
         pytest.skip("student machines need root (namespaces, a bridge)")
     if not Path(SSHD).exists():
         pytest.skip("student machines need openssh-server (/usr/sbin/sshd)")
+    folder.mkdir(parents=True, exist_ok=True)
     pid = os.getpid()
     bridge = f"lp-cls-{pid % 100000}"
     prefix = f"10.213.{pid % 250}"

@@ -155,13 +155,19 @@ def _manifest_text(exam: ClassExam, html: bool) -> str:
     return "{\n" + "\n".join(fields) + '\n "students": [\n' + rows + "\n ]\n}\n"
 
 
-def load_class_exam(folder: Path, cur: Curriculum) -> ClassExam:
-    """The class exam in ``folder``, its papers rebuilt from the manifest; one-line errors otherwise."""
-    path = folder / MANIFEST
+def manifest_of(folder: Path) -> Path:
+    """The manifest of the class exam in ``folder``; UsageError if the folder holds none."""
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder (a class exam's folder, from `lpic3 class exam new --out`)")
+    path = folder / MANIFEST
     if not path.exists():
         raise UsageError(f"{folder} holds no class exam: {MANIFEST} is missing (made by `lpic3 class exam new`)")
+    return path
+
+
+def load_class_exam(folder: Path, cur: Curriculum) -> ClassExam:
+    """The class exam in ``folder``, its papers rebuilt from the manifest; one-line errors otherwise."""
+    path = manifest_of(folder)
     try:
         data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:

@@ -56,12 +56,14 @@ def run(args: argparse.Namespace) -> int:
     import random
     from pathlib import Path
 
-    from trainer.classroom.exams import check_names, grade_class, new_class_exam, read_students
+    from trainer.classroom.exams import check_names, grade_class, manifest_of, new_class_exam, read_students
     from trainer.classroom.output import write_file
     from trainer.commands.tree import open_curriculum
     from trainer.errors import Lpic3Error, UsageError
     from trainer.study.exam import PoolTooSmall
 
+    if args.class_exam_command == "grade":
+        manifest_of(Path(args.dir))  # a wrong folder is said before the curriculum is loaded
     cur = open_curriculum(args.path)
     if args.class_exam_command == "new":
         if args.students is not None:

@@ -305,6 +305,9 @@ def test_listening_beyond_this_machine_is_a_loud_warning(tmp_path: Path) -> None
             html = page.read().decode()
         # the page's websocket names the address the browser used, not the 0.0.0.0 it cannot reach
         assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in html
+        # and nothing in it comes from anywhere but this server (the trainer works offline)
+        links = re.findall(r"(?:href|src|url)\s*[=(]\s*[\"']?(https?://[^\"' )>]+)", html)
+        assert links and all(link.startswith(f"http://127.0.0.1:{port}/") for link in links), links
 
 
 def test_what_counts_as_loopback() -> None:

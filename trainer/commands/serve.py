@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import errno
 import ipaddress
+import re
 import shlex
 import socket
 import sys
@@ -112,6 +113,9 @@ def _check_port_free(host: str, port: int) -> None:
                 raise UsageError(f"cannot listen on {where}: {exc.strerror or exc}") from None
 
 
+_WEB_FONT = re.compile(r"<link[^>]*https://fonts\.googleapis\.com[^>]*>\s*")
+
+
 def _server(host: str, port: int) -> Server:
     """A textual-serve server running this trainer (imported here: ``lpic3 --help`` stays light)."""
     from textual_serve.server import Server
@@ -122,7 +126,11 @@ def _server(host: str, port: int) -> Server:
 
         async def handle_index(self, request: Any) -> Any:  # aiohttp's Request and Response
             self.public_url = f"{request.scheme}://{request.host}"
-            return await super().handle_index(request)
+            response: Any = await super().handle_index(request)  # a web.Response from the template
+            # An offline trainer fetches nothing from the internet: the page's web font link goes (the
+            # terminal falls back to the browser's monospace font).
+            response.text = _WEB_FONT.sub("", response.text)
+            return response
 
         async def on_startup(self, app: Any) -> None:  # the banner and URL are printed by ``run``
             pass

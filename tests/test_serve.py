@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
+from trainer.cli import main
 from trainer.commands.serve import is_loopback
 
 SCREENSHOT = Path("/tmp/lpic3-serve.png")
@@ -291,6 +292,14 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.splitlines() == [f"lpic3: port {port} is in use on 127.0.0.1: choose another with --port"]
     assert result.stdout == ""
+
+
+def test_an_address_this_machine_does_not_have_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    port = free_port()
+    assert main(["serve", "--host", "192.0.2.7", "--port", str(port)]) == 2  # TEST-NET-1: never ours
+    assert capsys.readouterr().err == f"lpic3: cannot listen on 192.0.2.7:{port}: Cannot assign requested address\n"
+    assert main(["serve", "--host", "nosuch.invalid", "--port", str(port)]) == 2
+    assert capsys.readouterr().err.startswith("lpic3: cannot listen on nosuch.invalid: ")
 
 
 def test_listening_beyond_this_machine_is_a_loud_warning(tmp_path: Path) -> None:

@@ -280,6 +280,12 @@ def test_manifest_rebuilds_papers_without_drawing(cur: Curriculum, made: ClassEx
     manifest.write_text("{not json")
     with pytest.raises(ContentError, match="not valid JSON"):
         load_class_exam(folder, cur)
+    manifest.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ContentError, match="nested too deeply"):
+        load_class_exam(folder, cur)
+    manifest.write_text('{"lpic3": "class exam", "format": 1, "students": [{"name": "alice"}]}')
+    with pytest.raises(ContentError, match="entries missing or of the wrong kind"):
+        load_class_exam(folder, cur)
 
 
 STUDENT_FILES = {

@@ -172,6 +172,8 @@ def load_class_exam(folder: Path, cur: Curriculum) -> ClassExam:
         data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise _problem(path, exc.lineno, f"not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise _problem(path, 0, "nested too deeply to be a class exam manifest") from None
     try:
         if data.get("lpic3") != "class exam" or data.get("format") != FORMAT:
             raise ValueError("not an lpic3 class exam manifest (or one from another version)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -56,4 +57,4 @@ def test_a_guest_that_cannot_start_is_a_no(
     monkeypatch.setattr(kvm, "_SCRIPT", f"LPIC3_KVM_KERNEL={bogus}\n" + kvm._SCRIPT)
     ok, reason = guest_boots(local_shell, accel="tcg", remember=False)
     assert not ok
-    assert "printed nothing within 3 s under -accel tcg" in reason or "could not start a guest" in reason
+    assert re.search(r"printed nothing within \d+ s under -accel tcg", reason) or "could not start a guest" in reason

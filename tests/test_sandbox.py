@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from checkers import pace
 from checkers.detect import detect
 from checkers.session import ShellSession
 from trainer.curriculum.loader import load_curriculum
@@ -301,8 +302,8 @@ def test_an_ssh_probe_that_gets_no_answer_is_retried_then_a_sandbox_error(tmp_pa
 
 
 def test_budgets_grow_with_tcg_and_load() -> None:
-    assert vm.budget(10, "tcg") == pytest.approx(vm.TCG_SLOWDOWN * vm.budget(10, "kvm"), rel=0.2)
-    assert 10 <= vm.budget(10, "kvm") <= 10 * vm.MAX_LOAD_FACTOR
+    assert vm.budget(10, "tcg") == pytest.approx(pace.SLOWDOWN["tcg"] * vm.budget(10, "kvm"), rel=0.2)
+    assert 10 <= vm.budget(10, "kvm") <= 10 * pace.MAX_LOAD_FACTOR
 
 
 def test_down_waits_until_qemu_has_exited(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from checkers import pace
 from checkers.detect import Feature, detect
 from checkers.netns import Holder, HolderError
 from checkers.privdir import PrivateDirError, lab_root
@@ -56,7 +57,6 @@ from trainer.study.store import LabAttempt, LabAttempts, Store
 Consent = Callable[[str], bool]
 T = TypeVar("T")
 # How much slower than this machine the sandbox VM answers: every command's budget is multiplied.
-SANDBOX_TIME_SCALE = {"tcg": 3.0, "kvm": 1.5}
 SEEDS = 1_000_000
 LOGIN_SHELL = ("/bin/bash", "--login")  # the learner's shell in ``lpic3 lab shell``
 
@@ -85,8 +85,10 @@ def choose_target(spec: str | None = None) -> Target:
 
 
 def time_scale(target: Target) -> float:
-    """How much longer than on an unloaded machine commands may take on ``target``: the sandbox VM
-    under TCG emulates every instruction. ``LPIC3_TIME_SCALE`` multiplies it (a slow or busy host)."""
+    """How much longer than on an idle machine commands may take on ``target``: longer on a loaded
+    host, longer again in the sandbox VM under TCG, which emulates every instruction (the same
+    figures as every other wait: ``checkers.pace``). ``LPIC3_TIME_SCALE`` multiplies it (a host
+    slower than its load says)."""
     text = os.environ.get("LPIC3_TIME_SCALE", "1")
     try:
         scale = float(text)
@@ -95,9 +97,8 @@ def time_scale(target: Target) -> float:
     if not 0 < scale < 1000:
         raise UsageError(f"LPIC3_TIME_SCALE must be a number above 0 (it multiplies time budgets), not {text[:40]!r}")
     if target.spec == "sandbox":
-        accel = str(SandboxFiles.default().state().get("accel"))
-        scale *= SANDBOX_TIME_SCALE.get(accel, SANDBOX_TIME_SCALE["tcg"])
-    return scale
+        scale *= pace.slowdown(str(SandboxFiles.default().state().get("accel")))
+    return scale * pace.load_factor()
 
 
 class Connection:

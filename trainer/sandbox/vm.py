@@ -27,6 +27,7 @@ from pathlib import Path
 import pexpect
 
 from checkers.kvm import guest_boots
+from checkers.pace import budget
 from checkers.session import ShellSession, local_argv
 from checkers.targets import Target, ssh_target
 from trainer.errors import SandboxError
@@ -40,22 +41,8 @@ CONSOLE_ANSWER_SECONDS = 5.0  # the console shell echoes a command
 START_SECONDS = 15.0  # qemu-system-x86_64 -daemonize returns (no guest code runs before it does)
 IMG_SECONDS = 15.0  # qemu-img create of the overlay
 STOP_SECONDS = 10.0  # QEMU exits after SIGTERM (it flushes the overlay), and again after SIGKILL
-TCG_SLOWDOWN = 4.0  # a guest under TCG runs about four times slower than under KVM
-MAX_LOAD_FACTOR = 4.0  # a machine busier than this is not waited for any longer
 PORT_ATTEMPTS = 3
 Progress = Callable[[str], None]
-
-
-def load_factor() -> float:
-    """How much slower than idle this machine runs now: the one-minute load average per core,
-    between 1 (idle) and ``MAX_LOAD_FACTOR``."""
-    per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
-    return min(max(1.0, per_core), MAX_LOAD_FACTOR)
-
-
-def budget(kvm_seconds: float, accel: str = "kvm") -> float:
-    """A wait's bound: ``kvm_seconds`` (idle, KVM) scaled for TCG and for the current load."""
-    return kvm_seconds * (1.0 if accel == "kvm" else TCG_SLOWDOWN) * load_factor()
 
 
 def running_pid(files: SandboxFiles) -> int | None:

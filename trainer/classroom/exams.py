@@ -33,6 +33,7 @@ from trainer.errors import Lpic3Error, UsageError
 from trainer.study.exam import ExamPaper, draw_exam, rebuild_paper
 from trainer.study.grading import Response
 from trainer.study.paper import answer_sheet, load_sheet, sheet_responses, to_markdown
+from trainer.study.paper_html import render_paper_html
 from trainer.study.scoring import ExamResult, score_exam
 
 MANIFEST = "class-exam.json"
@@ -66,8 +67,6 @@ def check_names(names: list[tuple[str, Path, int]]) -> list[str]:
                 path, line, f"student {excerpt(name)} is listed twice (first at line {seen[name.casefold()]})"
             )
         seen[name.casefold()] = line
-    if not names:
-        raise UsageError("no students: the class list names nobody")
     return [name for name, _, _ in names]
 
 
@@ -118,8 +117,6 @@ def new_class_exam(cur: Curriculum, students: list[str], folder: Path, class_see
         names = entry.files
         files[names["paper"]] = to_markdown(entry.paper, False, f"{title} for {student}")
         if html:
-            from trainer.study.paper_html import render_paper_html
-
             files[names["html"]] = render_paper_html(entry.paper, title=title, candidate=student)
         files[names["sheet"]] = _sheet(entry)
     exam = ClassExam(folder, class_seed, cur.exam.code, papers)
@@ -178,11 +175,12 @@ def load_class_exam(folder: Path, cur: Curriculum) -> ClassExam:
         if data.get("lpic3") != "class exam" or data.get("format") != FORMAT:
             raise ValueError("not an lpic3 class exam manifest (or one from another version)")
         papers = {}
+        by_id = {q.id: q for q in cur.questions}
         for student in data["students"]:
-            name, seed, entries = student["name"], student["seed"], student["questions"]
-            if not isinstance(name, str) or not isinstance(seed, int) or not isinstance(entries, list):
-                raise ValueError("a student entry needs a name, a seed and questions")
-            papers[name] = StudentPaper(name, seed, _rebuild(cur, name, seed, student["minutes"], entries))
+            name, seed, minutes, entries = student["name"], student["seed"], student["minutes"], student["questions"]
+            if not (isinstance(name, str) and isinstance(seed, int) and isinstance(minutes, int)):
+                raise ValueError("a student entry needs a name, a seed, minutes and questions")
+            papers[name] = StudentPaper(name, seed, _rebuild(cur, by_id, name, seed, minutes, entries))
             if papers[name].paper.fingerprint != student["fingerprint"]:
                 raise ValueError(f"{name}'s questions do not match the recorded fingerprint (the file was edited)")
         return ClassExam(folder, int(data["class_seed"]), str(data["exam"]), papers)
@@ -191,8 +189,12 @@ def load_class_exam(folder: Path, cur: Curriculum) -> ClassExam:
         raise _problem(path, 0, reason) from None
 
 
-def _rebuild(cur: Curriculum, student: str, seed: int, minutes: int, entries: list[object]) -> ExamPaper:
-    by_id = {q.id: q for q in cur.questions}
+def _rebuild(
+    cur: Curriculum, by_id: dict[str, Question], student: str, seed: int, minutes: int, entries: object
+) -> ExamPaper:
+    """A student's paper from the manifest's [question id, option order] pairs, checked against the curriculum."""
+    if not isinstance(entries, list):
+        raise ValueError(f"{student}'s questions must be a list")
     pairs = []
     for entry in entries:
         if not isinstance(entry, list) or len(entry) != 2 or not isinstance(entry[1], list):

@@ -42,6 +42,8 @@ LEGEND = {
     "responses": "Responses: every distinct answer with its count, right or wrong, so each wrong answer's "
     "pick is visible; a fill-in question's typed answers are shown with their blanks folded and graded "
     "by the question's own rules (any accepted spelling).",
+    "shading": "In the HTML report a discrimination of 0 or below is shaded: the question did not separate the "
+    "stronger students from the weaker ones (check its key and wording).",
     "csv": "In the CSV, a text cell that starts with =, +, - or @ has a leading ' so that a spreadsheet shows "
     "it as text instead of running it as a formula.",
 }

@@ -43,6 +43,7 @@ from trainer.study.store import LabAttempt, Store
 
 START, CHECK, RESET, SOLVE = "start", "check", "reset", "solve"
 STARTED, CHECKED, WAS_RESET, SOLVED = "started", "checked", "reset", "solved"
+STOPPED = "stopped"  # the caller stopped the run (Ctrl-C, Escape) before this machine was done
 TIMEOUT = 60.0  # seconds one machine may take for one operation (a start runs the lab's setup)
 WORKERS = 16
 
@@ -102,6 +103,7 @@ class ClassLab:
         self.labs = {s.name: Lab(exercise, self.access.target(s), store, lambda _what: True) for s in students}
         self._cancels: set[threading.Event] = set()
         self._cancels_lock = threading.Lock()
+        self._halt = threading.Event()  # set by stop(): machines not yet begun are not begun
 
     def task(self, params: dict[str, str]) -> str:
         return render(self.exercise.task, params)
@@ -111,6 +113,7 @@ class ClassLab:
     ) -> Iterator[HostRow]:
         """``operation`` on every machine (or those named in ``only``), all at once; the rows in the
         order the machines answer, each recorded in the gradebook before it is yielded."""
+        self._halt.clear()
         chosen = [s for s in self.students if only is None or s.name in only]
         attempts = {s.name: self.gradebook.attempt(s.name, self.exercise.id) for s in chosen}
         seeds = _seeds(len(chosen), same_params, seed)
@@ -127,7 +130,9 @@ class ClassLab:
                 self.stop()
 
     def stop(self) -> None:
-        """Stop every operation in flight (from any thread): each ends within a tenth of a second."""
+        """Stop the run (from any thread): operations in flight end within a tenth of a second,
+        machines not yet begun are not begun (their rows say stopped)."""
+        self._halt.set()
         with self._cancels_lock:
             for cancel in self._cancels:
                 cancel.set()
@@ -143,6 +148,8 @@ class ClassLab:
     # -- one machine (a worker thread) ---------------------------------------------------------------
     def _on_host(self, operation: str, student: Student, attempt: Attempt | None, seed: int) -> HostRow:
         began = time.monotonic()
+        if self._halt.is_set():
+            return HostRow(student, STOPPED, "stopped before this machine was asked")
         cancel = threading.Event()
         timer = threading.Timer(self.timeout, cancel.set)
         with self._cancels_lock:
@@ -151,7 +158,12 @@ class ClassLab:
         try:
             row = self._operate(operation, student, attempt, seed, cancel)
         except Interrupted:
-            row = HostRow(student, NO_ANSWER, f"no answer from {student.host}:{student.port} within {self.timeout:g} s")
+            if self._halt.is_set():
+                row = HostRow(student, STOPPED, "stopped on request")
+            else:
+                row = HostRow(
+                    student, NO_ANSWER, f"no answer from {student.host}:{student.port} within {self.timeout:g} s"
+                )
         except Lpic3Error as exc:
             row = HostRow(student, *describe_failure(exc, student, self.access))
         finally:
@@ -187,6 +199,8 @@ class ClassLab:
     # -- the gradebook (the iterating thread) --------------------------------------------------------
     def _record(self, operation: str, row: HostRow) -> None:
         name, lab = row.student.name, self.exercise.id
+        if row.status == STOPPED:  # nothing was learnt about the machine: its last state stands
+            return
         if not row.ok:
             self.gradebook.record_host(name, lab, row.status, row.detail)
         elif operation == START and row.seed is not None:

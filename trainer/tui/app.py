@@ -112,6 +112,11 @@ class TrainerApp(App[None]):
             return
         self.push_screen(LabListScreen(self.curriculum, self.store, objective))
 
+    def action_open_class(self) -> None:
+        from trainer.tui.screens.classroom import ClassScreen
+
+        self.push_screen(ClassScreen(self.curriculum))
+
     def action_history(self) -> None:
         from trainer.tui.screens.history import HistoryScreen
 

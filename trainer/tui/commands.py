@@ -25,6 +25,7 @@ class TrainerCommands(Provider):
             ("History of mock exams", app.action_history, "past results and trend"),
             ("Practise everything, weakest first", partial(app.action_practice, "all"), ""),
             ("Labs: hands-on exercises checked on this machine", partial(app.open_labs, None), ""),
+            ("Class: a lab on every student machine of an inventory", app.action_open_class, "for instructors"),
             ("Help: keys", app.action_help, ""),
             ("Switch dark/light theme", app.action_toggle_theme, ""),
         ]

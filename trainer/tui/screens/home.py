@@ -29,6 +29,7 @@ class HomeScreen(Screen[None]):
         Binding("r", "app.review", "Review"),
         Binding("h", "app.history", "History"),
         Binding("x", "labs", "Labs"),
+        Binding("c", "app.open_class", "Class"),
     ]
 
     def __init__(self, curriculum: Curriculum, store: Store) -> None:

@@ -1,0 +1,101 @@
+"""The probes that judge configuration files with the real parser of their format, on real files:
+xl.cfg with Xen's libxlutil, xen-tools.conf with xen-create-image --debug, Terraform HCL with
+python-hcl2, clouds.yaml with openstacksdk's loader. A file changed between two checks is read anew
+(the parsers run once per content, checkers/probes/parsed.py)."""
+
+from __future__ import annotations
+
+import ctypes.util
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from checkers.probes import FAIL, PASS, run_probe
+from checkers.session import ShellSession
+
+
+def _outcome(shell: ShellSession, probe: str, **args: object) -> tuple[str, str]:
+    verdict = run_probe(shell, probe, args)
+    return verdict.outcome, verdict.seen
+
+
+@pytest.mark.skipif(not ctypes.util.find_library("xlutil"), reason="needs libxlutil (xen-utils)")
+def test_xl_cfg_as_xl_reads_it(local_shell: ShellSession, tmp_path: Path) -> None:
+    cfg = tmp_path / "guest.cfg"
+    cfg.write_text(
+        'name = "web"\nmemory = "0x200"\nvcpus = 2 ; type = "pv"\n'
+        "disk = [ 'phy:/dev/vg/web,xvda,w', 'format=raw, vdev=hdc, access=ro, devtype=cdrom, target=/x.iso', ]\n"
+        "vif = [ ' bridge = xenbr0 , mac=00:16:3e:00:00:01' ]\n"
+    )
+    path = str(cfg)
+    assert _outcome(local_shell, "xen.cfg", path=path, key="memory", equals="512")[0] == PASS  # a number as xl reads it
+    assert _outcome(local_shell, "xen.cfg", path=path, key="type", equals="pv")[0] == PASS
+    assert _outcome(local_shell, "xen.cfg", path=path, key="disk.0.pdev_path", equals="/dev/vg/web")[0] == PASS
+    assert _outcome(local_shell, "xen.cfg", path=path, key="disk.vdev=hdc.is_cdrom", equals="1")[0] == PASS
+    assert _outcome(local_shell, "xen.cfg", path=path, key="disk.vdev=hdc.readwrite", equals="1")[0] == FAIL
+    assert _outcome(local_shell, "xen.cfg", path=path, key="vif.0.bridge", equals="xenbr0")[0] == PASS
+    assert _outcome(local_shell, "xen.cfg", path=path, key="maxmem", equals="512") == (FAIL, "maxmem = absent")
+    # target= not last: the rest of the spec becomes the path and xl finds no vdev
+    cfg.write_text("name = \"web\"\ndisk = [ 'target=/dev/vg/web, vdev=xvda' ]\n")
+    outcome, seen = _outcome(local_shell, "xen.cfg", path=path, key="disk.0.vdev", equals="xvda")
+    assert outcome == FAIL and "no vdev specified" in seen
+    cfg.write_text("name = web\n")  # a bare word: xl's syntax error, with the line
+    outcome, seen = _outcome(local_shell, "xen.cfg", path=path, key="name", equals="web")
+    assert outcome == FAIL and f"{path}:1: config parsing error" in seen
+
+
+@pytest.mark.skipif(not shutil.which("xen-create-image"), reason="needs xen-tools (xen-create-image)")
+def test_xen_tools_config_as_xen_create_image_reads_it(local_shell: ShellSession, tmp_path: Path) -> None:
+    conf = tmp_path / "xen-tools.conf"
+    conf.write_text("lvm = vg_test\nsize=12G # root\nsize = 16G\n")
+    path = str(conf)
+    assert _outcome(local_shell, "xen.tools_config", config=path, key="size", equals="16G")[0] == PASS
+    assert _outcome(local_shell, "xen.tools_config", config=path, key="lvm", equals="vg_test")[0] == PASS
+    assert _outcome(local_shell, "xen.tools_config", config=path, key="dir", equals="")[0] == PASS
+    conf.write_text("dir = /srv/xen\n")
+    assert _outcome(local_shell, "xen.tools_config", config=path, key="lvm", equals="vg_test")[0] == FAIL
+    assert _outcome(local_shell, "xen.tools_config", config=path, key="dir", equals="/srv/xen")[0] == PASS
+
+
+def test_terraform_files_of_a_folder_read_as_one(local_shell: ShellSession, tmp_path: Path) -> None:
+    (tmp_path / "provider.tf").write_text('provider libvirt {\n  uri = "qemu:///system"\n}\n')
+    (tmp_path / "vm.tf").write_text(
+        'resource "libvirt_volume" "root" {\n  pool = "default"\n}\n'
+        'resource "libvirt_domain" "web" {\n  vcpu = "2"\n  disk {\n    volume_id = libvirt_volume.root.id\n  }\n}\n'
+    )
+    path = str(tmp_path)
+    assert _outcome(local_shell, "hcl.key", path=path, key="provider.libvirt.uri", equals="qemu:///system")[0] == PASS
+    assert _outcome(local_shell, "hcl.key", path=path, key="resource.libvirt_domain.web.vcpu", equals="2")[0] == PASS
+    ref = "${libvirt_volume.root.id}"
+    key = "resource.libvirt_domain.web.disk.0.volume_id"
+    assert _outcome(local_shell, "hcl.key", path=path, key=key, equals=ref)[0] == PASS
+    (tmp_path / "vm.tf").write_text('resource "libvirt_domain" "web" {\n  vcpu = \n}\n')
+    outcome, seen = _outcome(local_shell, "hcl.key", path=path, key="provider.libvirt.uri", equals="qemu:///system")
+    assert outcome == FAIL and f"{tmp_path}/vm.tf:2: not valid HCL" in seen
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _outcome(local_shell, "hcl.key", path=str(empty), key="a", equals="b") == (FAIL, f"no *.tf file in {empty}")
+
+
+@pytest.mark.skipif(
+    subprocess.run(["/usr/bin/python3", "-c", "import openstack.config"], capture_output=True).returncode != 0,
+    reason="needs openstacksdk (python3-openstacksdk)",
+)
+def test_clouds_yaml_as_openstacksdk_reads_it(local_shell: ShellSession, tmp_path: Path) -> None:
+    clouds = tmp_path / "clouds.yaml"
+    clouds.write_text(
+        "clouds:\n  lab:\n    auth_url: https://k.example:5000/v3\n    project-name: web\n"
+        "    regions: [RegionTwo]\n    endpoint_type: internal\n"
+    )
+    path = str(clouds)
+    for key, value in [
+        ("auth.auth_url", "https://k.example:5000/v3"),  # moved into auth by the loader
+        ("auth.project_name", "web"),
+        ("region_name", "RegionTwo"),
+        ("interface", "internal"),
+    ]:
+        assert _outcome(local_shell, "openstack.cloud", path=path, cloud="lab", key=key, equals=value)[0] == PASS, key
+    outcome, seen = _outcome(local_shell, "openstack.cloud", path=path, cloud="prod", key="region_name", equals="x")
+    assert outcome == FAIL and "prod" in seen

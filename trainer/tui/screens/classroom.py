@@ -40,7 +40,7 @@ class ClassScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "check", "Check all"),
         Binding("r", "reset_one", "Reset student"),
-        Binding("R", "reset_all", "Reset all"),
+        Binding("R", "reset_all", "Start/reset all"),
         Binding("escape", "back", "Stop / back"),
     ]
 
@@ -178,7 +178,7 @@ class ClassScreen(Screen[None]):
         finally:
             if self.lab is not lab:
                 lab.gradebook.close()
-        self.app.call_from_thread(self._done, time.monotonic() - began)
+        self.app.call_from_thread(self._done, operation, time.monotonic() - began)
 
     def _show(self, row: HostRow) -> None:
         if self.lab is None:
@@ -193,14 +193,16 @@ class ClassScreen(Screen[None]):
         if self.highlighted() == row.student.name:
             self._detail(row.student.name)
 
-    def _done(self, seconds: float) -> None:
+    def _done(self, operation: str, seconds: float) -> None:
         self.job = None
-        if self.lab is not None:
+        if self.lab is None:
+            return
+        if operation == CHECK:
             passed = sum(r.passed for r in self.rows.values())
-            self._status(
-                f"{self.lab.exercise.id}: {passed}/{len(self.lab.students)} passed ({seconds:.1f} s). "
-                "c check again, r reset student, R reset all"
-            )
+            done = f"{passed}/{len(self.lab.students)} passed"
+        else:
+            done = f"set up on {sum(r.status == 'started' for r in self.rows.values())}/{len(self.lab.students)}"
+        self._status(f"{self.lab.exercise.id}: {done} ({seconds:.1f} s). c check, r reset student, R start/reset all")
 
     # -- the detail pane ------------------------------------------------------------------------------
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -254,8 +256,9 @@ class ClassScreen(Screen[None]):
 
 
 def _result(row: HostRow) -> str:
+    """A row's result in a few words: pass n/N and when, or the machine's state (why: in the detail pane)."""
     if row.status != CHECKED:
-        return f"{row.status}: {row.detail}" if row.detail else row.status
+        return row.status
     passed = sum(r.outcome == "pass" for r in row.results)
     text = f"pass {passed}/{len(row.results)}" if row.passed else f"{passed}/{len(row.results)}"
     if row.passed_at is not None:

@@ -52,6 +52,7 @@ from trainer.labs.selftest import selftest
 from trainer.sandbox.files import SandboxFiles
 from trainer.sandbox.vm import reset as reset_sandbox
 from trainer.sandbox.vm import running_pid, sandbox_target
+from trainer.study.review import schedule_lab
 from trainer.study.store import LabAttempt, LabAttempts, Store
 
 Consent = Callable[[str], bool]
@@ -241,10 +242,13 @@ class Lab:
 
     def record_check(self, attempt: LabAttempt, results: Sequence[CheckResult]) -> str:
         """Record a run of checks and return its outcome. A run that was not judged is not recorded:
-        a timeout says nothing about the learner's work, so the attempt keeps its last verdict."""
+        a timeout says nothing about the learner's work, so the attempt keeps its last verdict. The
+        attempt's first pass schedules the lab's spaced review (sooner when hints were used)."""
         verdict = outcome(list(results))
         if verdict != NOT_JUDGED:
             self.attempts.record_check(attempt.id, verdict == PASS, [r.to_json() for r in results])
+        if verdict == PASS and attempt.passed is not True:
+            schedule_lab(self.attempts.store, self.exercise.id, attempt.hints)
         return verdict
 
     # -- the target (any one thread at a time) -----------------------------------------------------

@@ -92,17 +92,25 @@ class TrainerApp(App[None]):
         self.push_screen(PracticeScreen(f"practice {scope}", questions, self.store, seed=self.seed))
 
     def action_review(self) -> None:
-        from trainer.study.review import due_later_today, due_now
+        """Questions due come first; passed labs due again are listed, to be done anew."""
+        from trainer.study.review import due_later_today, due_now, labs_due_now
+        from trainer.tui.screens.lab import LabListScreen
         from trainer.tui.screens.practice import PracticeScreen
 
         by_id = {q.id: q for q in self.curriculum.questions}
         due = [by_id[qid] for qid in due_now(self.store) if qid in by_id]
-        if not due:
+        known = {e.id for e in self.curriculum.exercises}
+        labs = [lab for lab in labs_due_now(self.store) if lab in known]
+        if due:
+            self.push_screen(PracticeScreen("spaced review", due, self.store, mode="review", seed=self.seed))
+            if labs:
+                self.notify(f"{len(labs)} passed lab(s) are due to be done again too: press r once the questions are done.")
+        elif labs:
+            self.push_screen(LabListScreen(self.curriculum, self.store, None, due_only=True))
+        else:
             later = due_later_today(self.store)
             soon = f"; {later} more later today" if later else ""
             self.notify(f"Nothing is due for review now{soon}.")
-            return
-        self.push_screen(PracticeScreen("spaced review", due, self.store, mode="review", seed=self.seed))
 
     def open_labs(self, objective: str | None) -> None:
         from trainer.tui.screens.lab import LabListScreen

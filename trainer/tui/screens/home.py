@@ -16,7 +16,7 @@ from trainer.curriculum.model import Curriculum
 from trainer.curriculum.problems import Severity
 from trainer.study.progress import ObjectiveProgress, last_exam_score, objective_progress
 from trainer.study.review import due_later_today
-from trainer.study.store import LabAttempts, Store
+from trainer.study.store import Store
 from trainer.tui.widgets.paging import PagedOptionList
 
 
@@ -62,7 +62,6 @@ class HomeScreen(Screen[None]):
     def refresh_rows(self) -> None:
         cur = self.curriculum
         rows = {r.objective: r for r in objective_progress(cur, self.store)}
-        self.passed_labs = LabAttempts(self.store).passed_exercises()
         options = self.query_one(OptionList)
         keep = options.highlighted
         options.clear_options()
@@ -78,8 +77,7 @@ class HomeScreen(Screen[None]):
         cur = self.curriculum
         lesson = "read" if row.lesson_read else ("none" if oid not in cur.lessons else "")
         accuracy = "-" if row.accuracy is None else f"{row.accuracy:.0f}%"
-        labs = cur.exercises_for(oid)
-        done = f"{sum(e.id in self.passed_labs for e in labs)}/{len(labs)}" if labs else ""
+        done = f"{row.labs_passed}/{row.labs}" if row.labs else ""
         title = escape(cur.objectives[oid].title[:31])
         return (
             f"{oid:<6} {title:<31} {cur.objectives[oid].weight:>2} {lesson:<6} "
@@ -97,6 +95,11 @@ class HomeScreen(Screen[None]):
             )
             if weighted
             else "no answers yet"
+        )
+        hands_on = [r for r in rows if r.labs_passed]
+        readiness += (
+            f"; hands-on: labs passed in {len(hands_on)}/{len(rows)} objectives "
+            f"({sum(r.weight for r in hands_on)}/{cur.exam.questions} exam weight)"
         )
         text = (
             f"Readiness: {readiness} · {self._reviews(rows)} · "
@@ -120,7 +123,12 @@ class HomeScreen(Screen[None]):
     def _reviews(self, rows: list[ObjectiveProgress]) -> str:
         """Reviews due now (they go down as they are done) and how many more come due today."""
         later = due_later_today(self.store)
-        return f"{sum(r.due for r in rows)} reviews due now" + (f" ({later} more later today)" if later else "")
+        labs = sum(r.labs_due for r in rows)
+        return (
+            f"{sum(r.due for r in rows)} reviews due now"
+            + (f" ({later} more later today)" if later else "")
+            + (f" + {labs} lab(s) to do again" if labs else "")
+        )
 
     def highlighted(self) -> str | None:
         options = self.query_one(OptionList)

@@ -36,6 +36,7 @@ from trainer.curriculum.model import Curriculum, Exercise
 from trainer.errors import Lpic3Error
 from trainer.labs.runner import CheckResult, outcome, refusal
 from trainer.labservice import Lab, NotConfirmed, Setup, choose_target, passed_labs
+from trainer.study.review import labs_due_now
 from trainer.study.store import LabAttempt, Store
 
 MARKS = {PASS: "PASS", FAIL: "FAIL", NOT_JUDGED: "NOT JUDGED"}
@@ -60,12 +61,16 @@ class LabListScreen(Screen[None]):
             super().__init__()
             self.seconds, self.error = seconds, error
 
-    def __init__(self, cur: Curriculum, store: Store, objective: str | None) -> None:
+    def __init__(self, cur: Curriculum, store: Store, objective: str | None, due_only: bool = False) -> None:
         super().__init__()
-        self.cur, self.store, self.objective = cur, store, objective
+        self.cur, self.store, self.objective, self.due_only = cur, store, objective, due_only
         self.target = choose_target()
 
     def labs(self) -> list[Exercise]:
+        """The objective's labs (all when it has none); in a review, the passed labs due again."""
+        if self.due_only:
+            due = set(labs_due_now(self.store))
+            return [e for e in self.cur.exercises if e.id in due]
         chosen = [e for e in self.cur.exercises if self.objective in (None, e.objective)]
         return chosen or list(self.cur.exercises)
 
@@ -87,15 +92,17 @@ class LabListScreen(Screen[None]):
     def refresh_rows(self) -> None:
         self.target = choose_target()
         advice = "" if self.target.sandbox else " Press u to start lpic3's own sandbox VM instead."
+        review = "These labs you passed are due to be done again, with new values: start each anew. " * self.due_only
         self.query_one("#lab-list-head", Static).update(
-            f"Labs run on {self.target.description}. Enter opens one.{advice}"
+            f"{review}Labs run on {self.target.description}. Enter opens one.{advice}"
         )
-        passed = passed_labs(self.store)
+        passed, due = passed_labs(self.store), set(labs_due_now(self.store))
         table: DataTable[str] = self.query_one(DataTable)
         row = table.cursor_row  # back from a lab, the cursor stays on it
         table.clear()
         for e in self.labs():
-            table.add_row("yes" if e.id in passed else "", e.title[:48], e.objective, ", ".join(e.requires), key=e.id)
+            done = "due" if e.id in due else "yes" if e.id in passed else ""
+            table.add_row(done, e.title[:48], e.objective, ", ".join(e.requires), key=e.id)
         table.move_cursor(row=row)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -8,7 +8,7 @@ folder) written to a temporary content tree. Each round checks one machine, then
 connections already open (as in ``--watch`` or a TUI re-check), and once cold (new shells on the
 kept-open ssh connections, as a second ``lpic3 class lab check`` command finds them).
 
-    python bench/class_check.py [--machines 24] [--rounds 5]    (root: it builds the machines)
+    python bench/class_check.py [--machines 24] [--rounds 5] [--workers 16]    (root: it builds the machines)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.student_machines import start_classroom
 from trainer.classroom.access import ClassAccess
-from trainer.classroom.classlab import CHECK, CHECKED, START, ClassLab
+from trainer.classroom.classlab import CHECK, CHECKED, START, WORKERS, ClassLab
 from trainer.classroom.gradebook import Gradebook
 from trainer.classroom.inventory import read_inventory
 from trainer.curriculum.loader import load_curriculum
@@ -64,6 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--machines", type=int, default=24)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=WORKERS, help=f"machines checked at once (default {WORKERS})")
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="lpic3-bench-class-"))
     os.environ["LPIC3_HOME"] = str(folder / "home")
@@ -80,13 +81,13 @@ def main() -> None:
         students = read_inventory(room.inventory(folder / "class.ini"))
         with Gradebook.open(folder / "class.db") as gradebook:
             access = ClassAccess(folder / "class")
-            whole = ClassLab(exercise, students, gradebook, access, workers=options.machines)
+            whole = ClassLab(exercise, students, gradebook, access, workers=options.workers)
             began = time.perf_counter()
             assert all(r.status == "started" for r in whole.run(START))
             print(f"lab started on {len(students)} machines in {time.perf_counter() - began:.1f} s")
             whole.close()  # the shells go; ssh's kept-open connections stay, as between two commands
             one = ClassLab(exercise, students[:1], gradebook, access)
-            whole = ClassLab(exercise, students, gradebook, access, workers=options.machines)
+            whole = ClassLab(exercise, students, gradebook, access, workers=options.workers)
             report("cold (new shells)", [timed_check(one)], [timed_check(whole)])
             ones, alls = [], []
             for _ in range(options.rounds):  # side by side: one machine, then the class, each round

@@ -52,7 +52,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action.add_argument("lab", metavar="LAB", help="the lab's id (`lpic3 labs` lists them)")
         _class_options(action)
         action.add_argument("--timeout", type=_seconds, default=60.0, help="seconds per machine (default 60)")
-        action.add_argument("--parallel", type=int, default=16, help="machines worked on at once (default 16)")
+        action.add_argument("--parallel", type=int, help="machines worked on at once (default 8)")
         action.add_argument("--json", action="store_true", help="print the rows as JSON")
         if name != "check":
             action.add_argument("--yes", action="store_true", help="change the student machines without asking")
@@ -110,11 +110,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _lab(cur: Curriculum, students: list[Student], gradebook: Gradebook, args: argparse.Namespace) -> int:
-    from trainer.classroom.classlab import ClassLab
+    from trainer.classroom.classlab import WORKERS, ClassLab
     from trainer.classroom.reports import find_exercise
 
     exercise = find_exercise(cur, args.lab)
-    if args.parallel < 1:
+    if args.parallel is not None and args.parallel < 1:
         from trainer.errors import UsageError
 
         raise UsageError("--parallel must be at least 1")
@@ -123,7 +123,7 @@ def _lab(cur: Curriculum, students: list[Student], gradebook: Gradebook, args: a
             args,
             f"{args.class_lab_command.capitalize()}ing lab {exercise.id} changes {len(students)} student machine(s)",
         )
-    lab = ClassLab(exercise, students, gradebook, timeout=args.timeout, workers=args.parallel)
+    lab = ClassLab(exercise, students, gradebook, timeout=args.timeout, workers=args.parallel or WORKERS)
     try:
         if args.class_lab_command == "start":
             return _start(lab, args)

@@ -51,7 +51,10 @@ CHECKS: dict[str, tuple[str, str]] = {
     "podman": ("podman info", "podman cannot run here"),
     "compose": ("docker-compose version || docker compose version", "Docker Compose is not installed"),
     "cloud-init": ("command -v cloud-init && command -v cloud-localds", "cloud-init or cloud-image-utils missing"),
-    "openstack-sdk": ("python3 -c 'import openstack.config'", "openstacksdk is missing (python3-openstacksdk)"),
+    "openstack-sdk": (  # found, not imported: importing openstack takes seconds
+        "python3 -c 'import importlib.util as u, sys; sys.exit(u.find_spec(\"openstack\") is None)'",
+        "openstacksdk is missing (python3-openstacksdk)",
+    ),
     "packer": ("command -v packer", "packer is not installed"),
     "vagrant": ("command -v vagrant", "vagrant is not installed"),
     "kubectl": ("command -v kubectl", "kubectl is not installed"),

@@ -135,7 +135,7 @@ def xen_cfg(shell: Shell, path: str, key: str, equals: str) -> Verdict:
     answer = _parsed(shell, path)
     wanted = f"{path}: {key} = {equals}"
     if "error" in answer:
-        return Verdict(False, wanted, f"xl cannot use {path}: {answer['error']}")
+        return Verdict(False, wanted, f"xl cannot use it: {answer['error']}")
     setting = walk(answer, f"settings.{top}")
     first, _, tail = rest.partition(".")
     if "=" in first:  # the entry whose field has this value, wherever it is in the list

@@ -175,6 +175,7 @@ def test_bad_input_is_one_line(instructor: Instructor) -> None:
         (("class", "lab", "start", "no-such-lab", "-i", inventory, "--yes"), "no lab 'no-such-lab'"),
         (("class", "lab", "start", LAB, "-i", inventory), "add --yes"),
         (("class", "lab", "check", LAB, "-i", inventory, "--limit", "nobody"), "matches no host"),
+        (("class", "lab", "start", LAB, "-i", inventory, "--yes", "--handout", "/proc/lpic3-no"), "--handout"),
         (("class", "report", "-i", inventory, "--format", "csv", "-o", "/nonexistent/dir/r.csv"), "cannot write"),
     ]
     for args, complaint in cases:

@@ -150,10 +150,14 @@ def _start(lab: ClassLab, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from trainer.classroom.output import write_file
+    from trainer.errors import UsageError
 
     handout = Path(args.handout) if args.handout else None
     if handout is not None:
-        handout.mkdir(parents=True, exist_ok=True)
+        try:
+            handout.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--handout {handout}: {exc.strerror or exc}") from None
     rows = []
     for row in lab.run("start", same_params=args.same_params, seed=args.seed):
         rows.append(row)

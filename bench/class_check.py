@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -98,6 +99,7 @@ def main() -> None:
             whole.close(disconnect=True)
     finally:
         room.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def report(what: str, ones: list[tuple[float, float]], alls: list[tuple[float, float]]) -> None:

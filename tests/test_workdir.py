@@ -17,6 +17,7 @@ import pytest
 from checkers.privdir import LAB_ROOT
 from checkers.session import ShellSession
 from tests.conftest import REPO, Tree
+from tests.daemons import ensure_dockerd, ensure_libvirtd
 from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
 from trainer.labs.runner import ScriptFailed, run_script
@@ -108,11 +109,31 @@ def test_each_attempt_has_its_own_token_the_end_of_its_folder_name(tree: Tree) -
         assert len(values["attempt"]) == 8 and values["workdir"].endswith("-" + values["attempt"])
 
 
-@pytest.mark.parametrize("lab", ["351.5-qcow2-overlay", "352.1-uts-pid-namespace"])
-def test_the_same_lab_twice_at_once_on_one_host(lab: str) -> None:
-    """Two self-tests of one lab at the same time, with the same seed (so the same names): with a
-    shared folder one's reset removed the other's files and killed the other's process."""
+@pytest.mark.parametrize(
+    "lab",
+    [
+        "351.5-qcow2-overlay",
+        "352.1-uts-pid-namespace",
+        "351.4-define-start-domain",  # a libvirt domain
+        "352.3-dockerfile-build",  # docker images, built on a base image setup makes
+        "352.1-cgroup-cpu-quota",  # a cgroup
+    ],
+)
+def test_the_same_lab_twice_at_once_on_one_host(lab: str, tmp_path: Path) -> None:
+    """Two self-tests of one lab at the same time, with the same seed (so the same values): with a
+    shared folder one's reset removed the other's files and killed the other's process; with the
+    same domain, image or cgroup name one's reset removed the other's (``{{attempt}}`` names them)."""
     command = [sys.executable, "-m", "trainer", "lab", "selftest", lab, "--target", "local", "--yes", "--json"]
+    daemon = {"351.4": ensure_libvirtd, "352.3": lambda: ensure_dockerd(tmp_path / "dockerd.log")}.get(lab[:5])
+    stop = daemon() if daemon else None
+    try:
+        _twice_at_once(command)
+    finally:
+        if stop:
+            stop()
+
+
+def _twice_at_once(command: list[str]) -> None:
     runs = [
         subprocess.Popen([*command, "--seed", "7"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
         for _ in range(2)
@@ -121,6 +142,7 @@ def test_the_same_lab_twice_at_once_on_one_host(lab: str) -> None:
     reports = [json.loads(out)["reports"][0] for out, _ in outputs]
     assert [r["ok"] for r in reports] == [True, True], [r["failures"] for r in reports]
     first, second = (r["params"] for r in reports)
-    assert {k: v for k, v in first.items() if k != "workdir"} == {k: v for k, v in second.items() if k != "workdir"}
-    assert first["workdir"] != second["workdir"]
+    own = ("workdir", "attempt")
+    assert {k: v for k, v in first.items() if k not in own} == {k: v for k, v in second.items() if k not in own}
+    assert first["workdir"] != second["workdir"] and first["attempt"] != second["attempt"]
     assert not Path(first["workdir"]).exists() and not Path(second["workdir"]).exists()

@@ -7,6 +7,7 @@ import dataclasses
 import shlex
 from pathlib import Path
 
+from trainer.curriculum.cache import load_cached
 from trainer.curriculum.loader import find_root, load_curriculum
 from trainer.curriculum.model import Curriculum
 from trainer.curriculum.problems import ContentError, Severity
@@ -20,10 +21,11 @@ def load_tree(path: str | None) -> Curriculum:
 
 
 def open_curriculum(path: str | None) -> Curriculum:
-    """The curriculum for a command that uses it (an exam, progress, labs). A tree with errors is
-    refused with the first one (``file:line``) and how many more: a command never works on a
-    silently smaller curriculum. Warnings (terms not covered yet) are ``lint``'s business."""
-    cur = load_tree(path)
+    """The curriculum for a command that uses it (an exam, progress, labs), from the cache the TUI
+    uses when nothing changed (parsing 712 questions is most of a short command's time). A tree with
+    errors is refused with the first one (``file:line``) and how many more: a command never works on
+    a silently smaller curriculum. Warnings (terms not covered yet) are ``lint``'s business."""
+    cur = load_cached(find_root(Path(path)) if path is not None else None)
     errors = [p for p in cur.problems if p.severity is Severity.ERROR]
     if errors:
         lint = "lpic3 lint" + (f" {shlex.quote(path)}" if path is not None else "")

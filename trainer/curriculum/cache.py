@@ -10,6 +10,7 @@ removed by the next write.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -68,7 +69,8 @@ def _write(path: Path, value: object) -> None:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except OSError:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # no folder to remove it from (LPIC3_HOME names a file ...)
+            temporary.unlink(missing_ok=True)
 
 
 def _remove_stale_temporaries(cache_dir: Path) -> None:

@@ -27,7 +27,7 @@ def test_xl_cfg_as_xl_reads_it(local_shell: ShellSession, tmp_path: Path) -> Non
     cfg.write_text(
         'name = "web"\nmemory = "0x200"\nvcpus = 2 ; type = "pv"\n'
         "disk = [ 'phy:/dev/vg/web,xvda,w', 'format=raw, vdev=hdc, access=ro, devtype=cdrom, target=/x.iso', ]\n"
-        "vif = [ ' bridge = xenbr0 , mac=00:16:3e:00:00:01' ]\n"
+        "vif = [ '  bridge=xenbr0, mac=00:16:3e:00:00:01', 'bridge = xenbr1', '\tbridge=xenbr2', 'bridge=xenbr3 ' ]\n"
     )
     path = str(cfg)
     assert _outcome(local_shell, "xen.cfg", path=path, key="memory", equals="512")[0] == PASS  # a number as xl reads it
@@ -36,6 +36,9 @@ def test_xl_cfg_as_xl_reads_it(local_shell: ShellSession, tmp_path: Path) -> Non
     assert _outcome(local_shell, "xen.cfg", path=path, key="disk.vdev=hdc.is_cdrom", equals="1")[0] == PASS
     assert _outcome(local_shell, "xen.cfg", path=path, key="disk.vdev=hdc.readwrite", equals="1")[0] == FAIL
     assert _outcome(local_shell, "xen.cfg", path=path, key="vif.0.bridge", equals="xenbr0")[0] == PASS
+    # xl drops only spaces before an item and matches "bridge=" as written: these set no bridge, or a blank in it
+    for index, bridge in enumerate(["xenbr1", "xenbr2", "xenbr3"], start=1):
+        assert _outcome(local_shell, "xen.cfg", path=path, key=f"vif.{index}.bridge", equals=bridge)[0] == FAIL
     assert _outcome(local_shell, "xen.cfg", path=path, key="maxmem", equals="512") == (FAIL, "maxmem = absent")
     # target= not last: the rest of the spec becomes the path and xl finds no vdev
     cfg.write_text("name = \"web\"\ndisk = [ 'target=/dev/vg/web, vdev=xvda' ]\n")

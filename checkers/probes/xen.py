@@ -6,8 +6,9 @@ library ``xl`` reads its files with: ``xlu_cfg_readfile`` for the ``KEY = VALUE`
 numbers, lists) and ``xlu_disk_parse`` for a disk specification. A small python3 program on the
 target calls both through ctypes, so a file judged here is read exactly as ``xl create`` reads it:
 the same syntax errors with their line, a disk spec's positional and ``key=value`` forms, ``target=``
-taking the rest of the spec. A ``vif`` entry is split as ``xl`` splits it (``key=value`` items
-separated by commas, blanks around them dropped).
+taking the rest of the spec. A ``vif`` entry is split as ``xl`` splits it: ``key=value`` items separated by
+commas, only spaces before an item dropped, the key matched with its ``=`` (``bridge = br0`` or a tab before
+``bridge`` sets no bridge for xl, and a blank after the value stays in it).
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ def entry(key, spec):
         parsed.setdefault("is_cdrom", 0)
         return parsed
     if key == "vif":
-        pairs = [part.strip() for part in spec.decode().split(",") if part.strip()]
-        return {k.strip(): v.strip() for k, _, v in (p.partition("=") for p in pairs)}
+        pairs = [part.lstrip(" ") for part in spec.decode().split(",")]
+        return {k: v for k, sep, v in (p.partition("=") for p in pairs) if sep}
     return spec.decode()
 settings = out["settings"] = {}
 for key in sorted(set(re.findall(r"(?:^|;)\s*([A-Za-z_][A-Za-z0-9_]*)\s*=", out["text"], re.M))):

@@ -40,6 +40,10 @@ def test_xl_cfg_as_xl_reads_it(local_shell: ShellSession, tmp_path: Path) -> Non
     for index, bridge in enumerate(["xenbr1", "xenbr2", "xenbr3"], start=1):
         assert _outcome(local_shell, "xen.cfg", path=path, key=f"vif.{index}.bridge", equals=bridge)[0] == FAIL
     assert _outcome(local_shell, "xen.cfg", path=path, key="maxmem", equals="512") == (FAIL, "maxmem = absent")
+    # a setting left out is judged by xl's default where the check names it; one in the file by its value
+    assert _outcome(local_shell, "xen.cfg", path=path, key="vnc", equals="1", unset="1")[0] == PASS
+    assert _outcome(local_shell, "xen.cfg", path=path, key="vnc", equals="1", unset="0")[0] == FAIL
+    assert _outcome(local_shell, "xen.cfg", path=path, key="memory", equals="1024", unset="1024")[0] == FAIL
     # target= not last: the rest of the spec becomes the path and xl finds no vdev
     cfg.write_text("name = \"web\"\ndisk = [ 'target=/dev/vg/web, vdev=xvda' ]\n")
     outcome, seen = _outcome(local_shell, "xen.cfg", path=path, key="disk.0.vdev", equals="xvda")

@@ -18,7 +18,7 @@ import shlex
 
 from checkers.probes.parsed import Key, remembered
 from checkers.probes.registry import Arg, Verdict, probe
-from checkers.probes.values import excerpt, shown, walk
+from checkers.probes.values import MISSING, excerpt, shown, walk
 from checkers.shell import Shell
 
 # argv: the file. Prints {"text": what was parsed, "error": ...} or {"text": ..., "settings": {name: {"value":
@@ -130,14 +130,22 @@ def _parse(shell: Shell, path: str) -> dict[str, object]:
         "list as JSON: 'serial'",
     ),
     equals=Arg(str, help='expected value as text; a whole number also matches 512 written as "512" or 0x200'),
+    unset=Arg(
+        str,
+        required=False,
+        help="the value xl uses when the file leaves this setting out (its documented default, e.g. vnc: 1); "
+        "without it a setting left out fails",
+    ),
 )
-def xen_cfg(shell: Shell, path: str, key: str, equals: str) -> Verdict:
+def xen_cfg(shell: Shell, path: str, key: str, equals: str, unset: str | None = None) -> Verdict:
     top, _, rest = key.partition(".")
     answer = _parsed(shell, path)
     wanted = f"{path}: {key} = {equals}"
     if "error" in answer:
         return Verdict(False, wanted, f"xl cannot use it: {answer['error']}")
     setting = walk(answer, f"settings.{top}")
+    if setting is MISSING and unset is not None and not rest:
+        return Verdict(unset == equals, wanted, f"{key} left out: xl uses {unset}")
     first, _, tail = rest.partition(".")
     if "=" in first:  # the entry whose field has this value, wherever it is in the list
         field, _, value = first.partition("=")

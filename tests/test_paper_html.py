@@ -233,7 +233,9 @@ def test_a_paper_that_cannot_be_written_is_one_line_and_leaves_nothing(
     missing = tmp_path / "nowhere" / "p.html"
     result = run_lpic3("exam", "new", "--seed", "1", "--html", str(missing))
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"lpic3: cannot write the paper {missing}: No such file or directory"]
+    assert result.stderr.strip().splitlines() == [
+        f"lpic3: cannot write the paper {missing}: the folder {missing.parent} does not exist"
+    ]
     folder = tmp_path / "papers"
     folder.mkdir()
     (folder / "p.html").mkdir()  # a folder where the file should go: the rename fails

@@ -1,14 +1,16 @@
-"""Writing the file the user asked for: whole or not at all.
+"""Writing what the user asked for (an export, a paper, a report, a class's papers): whole or not at all.
 
-The export goes to a temporary file beside the target, which is renamed over it only once it is
-complete; a failure (no such folder, a read-only one, a full disk) removes the temporary file and
-is one line naming the path and the reason. An older export at the same path stays as it was.
+A file goes to a temporary file beside its target, renamed over it only once it is complete; a
+folder is built under a temporary name and renamed into place. A failure (no such folder, a
+read-only one, a full disk) removes what was written and is one line naming the path and the
+reason; an older file at the same path stays as it was. The one place every command writes through.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,19 +28,21 @@ _REASONS = {
 }
 
 
-def write_atomically(target: Path, write: Callable[[BinaryIO], object]) -> None:
+def write_atomically(target: Path, write: Callable[[BinaryIO], object], what: str = "") -> None:
     """Call ``write`` with a temporary file beside ``target``, then rename it to ``target``.
 
-    Raises UsageError naming ``target`` when it cannot be written; nothing is left behind then.
+    Raises UsageError naming ``what`` (e.g. "the paper") and ``target`` when it cannot be written;
+    nothing is left behind then.
     """
     folder = target.parent
+    shown = f"{what} {_short(target)}" if what else _short(target)
     temporary: Path | None = None
     try:
         if target.is_dir():
-            raise UsageError(f"cannot write {_short(target)}: it is a folder")
+            raise UsageError(f"cannot write {shown}: it is a folder")
         if not folder.is_dir():
             reason = "is not a folder" if folder.exists() else "does not exist"
-            raise UsageError(f"cannot write {_short(target)}: the folder {_short(folder)} {reason}")
+            raise UsageError(f"cannot write {shown}: the folder {_short(folder)} {reason}")
         handle, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".lpic3-tmp")
         temporary = Path(name)
         with os.fdopen(handle, "wb") as stream:
@@ -49,11 +53,41 @@ def write_atomically(target: Path, write: Callable[[BinaryIO], object]) -> None:
         os.replace(temporary, target)
         temporary = None
     except OSError as exc:
-        reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc)).format(folder=_short(folder))
-        raise UsageError(f"cannot write {_short(target)}: {reason}") from None
+        raise UsageError(f"cannot write {shown}: {_reason(exc, folder)}") from None
     finally:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
+
+
+def write_text(target: Path, text: str, what: str = "") -> None:
+    """``text`` (UTF-8) to ``target``, whole or not at all (see ``write_atomically``)."""
+    write_atomically(target, lambda stream: stream.write(text.encode("utf-8")), what)
+
+
+def write_folder(folder: Path, files: dict[str, str], what: str) -> None:
+    """A new folder holding ``files`` (name: text). ``folder`` must not exist or be empty: it is
+    built under a temporary name and renamed into place, which replaces an empty folder."""
+    if folder.is_dir() and any(folder.iterdir()):
+        raise UsageError(f"{_short(folder)} is not empty: {what} gets a folder of its own")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{_short(folder)} exists and is not a folder")
+    temporary: Path | None = None
+    try:
+        temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".lpic3-tmp", dir=folder.parent))
+        for name, text in files.items():
+            (temporary / name).write_text(text, encoding="utf-8")
+        os.chmod(temporary, 0o777 & ~_umask())
+        os.rename(temporary, folder)
+        temporary = None
+    except OSError as exc:
+        raise UsageError(f"cannot write {what} to {_short(folder)}: {_reason(exc, folder.parent)}") from None
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _reason(exc: OSError, folder: Path) -> str:
+    return _REASONS.get(exc.errno or 0, exc.strerror or str(exc)).format(folder=_short(folder))
 
 
 def _short(path: Path) -> str:

@@ -52,7 +52,9 @@ def private_data_dir(path: Path) -> Path:
     return path
 
 
-_OWN_NAMES = re.compile(r"progress\.sqlite3.*|instance\.lock|crash-.*\.txt|cache|sandbox|curriculum-.*\.(pickle|tmp)|class|class\.db.*")
+_OWN_NAMES = re.compile(
+    r"progress\.sqlite3.*|instance\.lock|crash-.*\.txt|cache|sandbox|curriculum-.*\.(pickle|tmp)|class|class\.db.*"
+)
 
 
 def _lpic3_only(folder: Path) -> bool:

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trainer.classroom.itemanalysis import Answer, ClassStats, ItemStats, Score, analyse, class_stats, thirds
-from trainer.classroom.output import write_folder
 from trainer.curriculum.model import Curriculum, Question
 from trainer.curriculum.problems import ContentError, Problem, Severity
 from trainer.curriculum.quoting import excerpt
 from trainer.curriculum.yamlfile import read_text
 from trainer.errors import Lpic3Error, UsageError
+from trainer.output import write_folder
 from trainer.study.exam import ExamPaper, draw_exam, rebuild_paper
 from trainer.study.grading import Response
 from trainer.study.paper import answer_sheet, load_sheet, sheet_responses, to_markdown

@@ -57,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from trainer.classroom.exams import check_names, grade_class, manifest_of, new_class_exam, read_students
-    from trainer.classroom.output import write_file
     from trainer.commands.tree import open_curriculum
     from trainer.errors import Lpic3Error, UsageError
+    from trainer.output import write_text
     from trainer.study.exam import PoolTooSmall
 
     if args.class_exam_command == "grade":
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(report)
         print(summary(result), file=sys.stderr)
     else:
-        write_file(Path(args.output), report, "the report")
+        write_text(Path(args.output), report, "the report")
         print(f"{summary(result)}; report written to {args.output}")
     return 0
 

@@ -149,8 +149,8 @@ def _consent(args: argparse.Namespace, change: str) -> None:
 def _start(lab: ClassLab, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from trainer.classroom.output import write_file
     from trainer.errors import UsageError
+    from trainer.output import write_text
 
     handout = Path(args.handout) if args.handout else None
     if handout is not None:
@@ -170,7 +170,7 @@ def _start(lab: ClassLab, args: argparse.Namespace) -> int:
         if handout is not None:
             who = f"Student: {row.student.name} ({row.student.host})"
             text = f"# {lab.exercise.title}\n\n{who}\n\n{lab.task(row.params).strip()}\n"
-            write_file(handout / f"{row.student.name}.md", text, "the hand-out")
+            write_text(handout / f"{row.student.name}.md", text, "the hand-out")
     if args.json:
         print(json.dumps([r.to_json() | {"task": lab.task(r.params) if r.ok else None} for r in rows], indent=2))
     return _summary(rows, "started")
@@ -256,13 +256,13 @@ def _line(row: HostRow, checks: list[str], width: int) -> str:
 def _report(cur: Curriculum, students: list[Student], gradebook: Gradebook, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from trainer.classroom.output import write_file
     from trainer.classroom.reports import FORMATS, class_report
+    from trainer.output import write_text
 
     data = class_report(cur, students, gradebook, args.labs)
     text = FORMATS[args.format](data)
     if args.output:
-        write_file(Path(args.output), text, "the report")
+        write_text(Path(args.output), text, "the report")
     else:
         sys.stdout.write(text)
     return 0

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from trainer.commands.tree import open_curriculum
-from trainer.errors import Lpic3Error, UsageError
+from trainer.errors import Lpic3Error
+from trainer.output import write_text
 from trainer.study.exam import PoolTooSmall, draw_exam
 from trainer.study.paper import answer_sheet, read_sheet, to_json, to_markdown
 from trainer.study.paper_html import render_paper_html
@@ -28,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
             paper = draw_exam(cur, seed)
         title = f"LPIC-3 {cur.exam.code}"
         if args.sheet is not None:
-            _write(Path(args.sheet), answer_sheet(paper), "the answer sheet")
+            write_text(Path(args.sheet), answer_sheet(paper), "the answer sheet")
         if args.html is not None:
-            _write(Path(args.html), render_paper_html(paper, title=title, with_key=args.with_key), "the paper")
+            write_text(Path(args.html), render_paper_html(paper, title=title, with_key=args.with_key), "the paper")
             key = " and its key" if args.with_key else ""
             print(f"mock exam {paper.seed}{key} written to {args.html} (open it in a browser and print it)")
         elif args.json:
@@ -68,30 +67,6 @@ def run(args: argparse.Namespace) -> int:
     if wrong:
         print(f"  wrong or blank: {', '.join(wrong)}")
     return 0
-
-
-def _write(path: Path, text: str, what: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename, so a
-    failed write (a full disk, a folder that is not writable) leaves nothing half-written."""
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise UsageError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
-
-
-def _umask() -> int:
-    """The process's umask (reading it means setting it: set it straight back)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @contextmanager

@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
         write_apkg(build_package(cur, groups), target)
         kind = "Anki deck"
     else:
-        from trainer.export.output import write_atomically
         from trainer.export.quiz import items
+        from trainer.output import write_atomically
 
         entries = list(items(cur, groups))
         if args.format == "gift":

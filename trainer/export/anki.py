@@ -26,7 +26,7 @@ from trainer.curriculum.model import Curriculum, Question
 from trainer.curriculum.questions import LETTERS
 from trainer.export import html as render
 from trainer.export.bank import Group, explanation, official_terms
-from trainer.export.output import write_atomically
+from trainer.output import write_atomically
 from trainer.study.paper import letters
 
 # Fixed for good: Anki knows a note type by its id, and a re-import must find the same one.

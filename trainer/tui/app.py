@@ -104,7 +104,7 @@ class TrainerApp(App[None]):
         if due:
             self.push_screen(PracticeScreen("spaced review", due, self.store, mode="review", seed=self.seed))
             if labs:
-                self.notify(f"{len(labs)} passed lab(s) are due to be done again too: press r once the questions are done.")
+                self.notify(f"{len(labs)} passed lab(s) are due to be done again too: r again after the questions.")
         elif labs:
             self.push_screen(LabListScreen(self.curriculum, self.store, None, due_only=True))
         else:

@@ -93,12 +93,12 @@ def test_terraform_files_of_a_folder_read_as_one(local_shell: ShellSession, tmp_
 def test_clouds_yaml_as_openstacksdk_reads_it(local_shell: ShellSession, tmp_path: Path) -> None:
     clouds = tmp_path / "clouds.yaml"
     clouds.write_text(
-        "clouds:\n  lab:\n    auth_url: https://k.example:5000/v3\n    project-name: web\n"
+        "clouds:\n  lab:\n    auth_url: https://k.example:5000/v3/\n    project-name: web\n"
         "    regions: [RegionTwo]\n    endpoint_type: internal\n"
     )
     path = str(clouds)
     for key, value in [
-        ("auth.auth_url", "https://k.example:5000/v3"),  # moved into auth by the loader
+        ("auth.auth_url", "https://k.example:5000/v3"),  # moved into auth by the loader; keystoneauth drops the /
         ("auth.project_name", "web"),
         ("region_name", "RegionTwo"),
         ("interface", "internal"),

@@ -66,7 +66,7 @@ def _loaded(shell: Shell, path: str, cloud: str) -> dict[str, object]:
     key=Arg(
         str,
         help="dotted key of the merged settings: auth.auth_url, auth.project_name, auth.username, region_name, "
-        "identity_api_version, auth_type; 'interface' as the clients use it",
+        "identity_api_version, auth_type; 'interface' as the clients use it; auth.auth_url without a trailing /",
     ),
     equals=Arg(str, help="expected value as text"),
 )
@@ -76,5 +76,7 @@ def openstack_cloud(shell: Shell, path: str, cloud: str, key: str, equals: str) 
     if "error" in answer:
         return Verdict(False, wanted, f"openstacksdk cannot use it: {answer['error']}")
     found = answer["interface"] if key == "interface" else walk(answer.get("config"), key)
+    if key == "auth.auth_url" and isinstance(found, str):
+        found = found.rstrip("/")  # keystoneauth strips it before adding /auth/tokens: .../v3/ is .../v3
     seen = shown(found)
     return Verdict(seen == equals, wanted, f"{key} = {seen}")

@@ -81,6 +81,18 @@ def test_terraform_files_of_a_folder_read_as_one(local_shell: ShellSession, tmp_
     (tmp_path / "vm.tf").write_text('resource "libvirt_domain" "web" {\n  vcpu = \n}\n')
     outcome, seen = _outcome(local_shell, "hcl.key", path=path, key="provider.libvirt.uri", equals="qemu:///system")
     assert outcome == FAIL and f"{tmp_path}/vm.tf:2: not valid HCL" in seen
+    # var.X and local.X are judged as Terraform fills them without -var: tfvars files, else the default
+    (tmp_path / "vm.tf").write_text(
+        'variable "cpus" {\n  default = 1\n}\nlocals {\n  net = "lab"\n}\n'
+        'resource "libvirt_domain" "web" {\n  vcpu = var.cpus\n'
+        "  network_interface {\n    network_name = local.net\n  }\n}\n"
+    )
+    net = "resource.libvirt_domain.web.network_interface.0.network_name"
+    assert _outcome(local_shell, "hcl.key", path=path, key=net, equals="lab")[0] == PASS
+    assert _outcome(local_shell, "hcl.key", path=path, key="resource.libvirt_domain.web.vcpu", equals="1")[0] == PASS
+    (tmp_path / "terraform.tfvars").write_text("cpus = 2\n")
+    (tmp_path / "z.auto.tfvars").write_text("cpus = 4\n")
+    assert _outcome(local_shell, "hcl.key", path=path, key="resource.libvirt_domain.web.vcpu", equals="4")[0] == PASS
     empty = tmp_path / "empty"
     empty.mkdir()
     assert _outcome(local_shell, "hcl.key", path=str(empty), key="a", equals="b") == (FAIL, f"no *.tf file in {empty}")

@@ -7,10 +7,13 @@ python-hcl2 (a dependency of lpic3, so the target needs nothing but ``cat``). Te
 labels and strings lose their quotes, a reference reads ``${libvirt_volume.root.id}`` whether it was
 written bare or interpolated in a string (Terraform treats both the same), and numbers compare as
 text, so ``2`` and ``"2"`` are equal (Terraform converts one into the other for a number argument).
+A value that is only ``var.NAME`` or ``local.NAME`` is judged as what Terraform puts there when run
+without ``-var``: the value from terraform.tfvars or ``*.auto.tfvars``, else the variable's default.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from checkers.probes.registry import Arg, Verdict, probe
@@ -37,6 +40,27 @@ def _find(value: object, parts: list[str]) -> object:
     return MISSING
 
 
+_TFVARS = "(tfvars)"  # the values of terraform.tfvars and *.auto.tfvars, kept beside the blocks
+_REFERENCE = re.compile(r"^\$\{(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)\}$")
+
+
+def _evaluated(configuration: dict[str, list[object]], value: object) -> object:
+    """``value``, or, when it is only a reference to an input variable or a local value, what Terraform
+    puts there without ``-var`` options: the variable's value from terraform.tfvars or *.auto.tfvars
+    (the last file that sets it), else its default; the local's value. A longer expression stays as written."""
+    for _ in range(8):  # a local may name a variable, and so on; a loop of references stops here
+        match = _REFERENCE.match(value) if isinstance(value, str) else None
+        if not match:
+            return value
+        kind, name = match.groups()
+        if kind == "local":
+            value = _find(configuration.get("locals", []), [name])
+            continue
+        given = [f[name] for f in configuration[_TFVARS] if isinstance(f, dict) and name in f]
+        value = given[-1] if given else _find(configuration.get("variable", []), [name, "default"])
+    return value
+
+
 def _configuration(shell: Shell, path: str) -> dict[str, list[object]] | str:
     """The Terraform configuration at ``path`` (a file, or a folder whose ``*.tf`` files are read
     together), or what is wrong with it: the file and line the parser stopped at."""
@@ -46,7 +70,17 @@ def _configuration(shell: Shell, path: str) -> dict[str, list[object]] | str:
     options = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
     quoted = shlex.quote(path)
     listing = shell.run(f"if test -d {quoted}; then printf '%s\\n' {quoted}/*.tf; else printf '%s\\n' {quoted}; fi")
-    merged: dict[str, list[object]] = {}
+    merged: dict[str, list[object]] = {_TFVARS: []}
+    tfvars = shell.run(
+        f"test -d {quoted} && for f in {quoted}/terraform.tfvars {quoted}/*.auto.tfvars; do "
+        'if test -f "$f"; then printf \'%s\\n\' "$f"; fi; done'
+    )
+    for name in tfvars.output.splitlines():  # what Terraform loads by itself, in its order: later files win
+        text = shell.run(f"cat {shlex.quote(name)}", merge=False)
+        try:
+            merged[_TFVARS].append(hcl2.loads(text.output, serialization_options=options))
+        except Exception as exc:  # the same errors as a .tf file's
+            return f"{name}: not valid HCL: {excerpt(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}"
     for name in listing.output.splitlines():
         text = shell.run(f"cat {shlex.quote(name)}", merge=False)
         if text.status != 0 and name == f"{path}/*.tf":
@@ -81,5 +115,5 @@ def hcl_key(shell: Shell, path: str, key: str, equals: str) -> Verdict:
     configuration = _configuration(shell, path)
     if isinstance(configuration, str):
         return Verdict(False, wanted, configuration)
-    seen = shown(_find(configuration, key.split(".")))
+    seen = shown(_evaluated(configuration, _find(configuration, key.split("."))))
     return Verdict(seen == equals, wanted, f"{key} = {seen}")

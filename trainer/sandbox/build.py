@@ -140,6 +140,7 @@ def build(files: SandboxFiles, say: Progress, explain: bool = False, mirror: str
         raise BuildError("the sandbox is running on the old image: `lpic3 sandbox down`, then build again")
     files.stamp.unlink(missing_ok=True)  # from here on the old image is being replaced
     files.overlay.unlink(missing_ok=True)  # it records changes to the old image: useless on the new one
+    files.forget_ready()  # the saved machine ran on the old image
     for name, final in (("base.qcow2", files.image), ("kernel", files.kernel), ("initrd.img", files.initrd)):
         (work / name).replace(final)
     files.stamp.write_text(recipe.stamp() + "\n")

@@ -70,6 +70,31 @@ class SandboxFiles:
         return self.root / "serial.sock"
 
     @property
+    def qmp(self) -> Path:
+        """QEMU's QMP socket: how `down` asks the guest to power off and the ready state is saved."""
+        return self.root / "qmp.sock"
+
+    @property
+    def ready_layer(self) -> Path:
+        """The disk as it was when the ready state was saved: read-only, the backing file of every
+        overlay a restored machine runs on (its RAM state saw exactly this disk)."""
+        return self.root / "ready.qcow2"
+
+    @property
+    def ready_state(self) -> Path:
+        """The machine's RAM and device state, saved once a cold boot was ready (QEMU migration)."""
+        return self.root / "ready.state"
+
+    @property
+    def ready_key(self) -> Path:
+        """What the saved state fits: the image, QEMU's version and the accelerator; written last."""
+        return self.root / "ready.json"
+
+    def forget_ready(self) -> None:
+        for path in (self.ready_key, self.ready_state, self.ready_layer):
+            path.unlink(missing_ok=True)
+
+    @property
     def pidfile(self) -> Path:
         return self.root / "qemu.pid"
 

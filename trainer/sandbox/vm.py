@@ -4,6 +4,11 @@ Ready means both: a root shell answers on the serial console (driven with pexpec
 console's UNIX socket) and SSH answers on a forwarded localhost port with lpic3's own key. KVM
 is used only where a timed guest boot has proved it works (checkers.kvm); TCG otherwise.
 
+A machine that was ready once is saved (QEMU's migration of its RAM and devices to a file, with
+the disk it saw kept as a read-only "ready" layer); later ``up`` and ``reset`` restore it into a
+fresh throw-away overlay instead of booting, and fall back to the cold boot when the saved state
+is missing, made for another image, QEMU or machine, or fails to load.
+
 Every wait is bounded by a budget proportional to what it waits for: the time the step takes
 under KVM on an idle machine, times the slowdown of TCG, times the machine's load (the load
 average per core). Probes are retried within it, and running out of it is a ``SandboxError``
@@ -13,15 +18,17 @@ that says what did not answer in how long, never a traceback and never an endles
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import select
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pexpect
@@ -33,6 +40,7 @@ from checkers.targets import Target, ssh_target
 from trainer.errors import SandboxError
 from trainer.sandbox import recipe
 from trainer.sandbox.files import HOSTNAME, SandboxFiles, mounts_under
+from trainer.sandbox.qmp import Qmp, QmpError
 
 # Seconds each step takes at most under KVM on an idle machine; budget() scales them.
 READY_SECONDS = 45.0  # boot to a shell on the console and SSH (about 4 s measured with KVM, 14 s with TCG)
@@ -40,7 +48,12 @@ SSH_PROBE_SECONDS = 10.0  # one `ssh ... true` once sshd listens
 CONSOLE_ANSWER_SECONDS = 5.0  # the console shell echoes a command
 START_SECONDS = 15.0  # qemu-system-x86_64 -daemonize returns (no guest code runs before it does)
 IMG_SECONDS = 15.0  # qemu-img create of the overlay
-STOP_SECONDS = 10.0  # QEMU exits after SIGTERM (it flushes the overlay), and again after SIGKILL
+STOP_SECONDS = 10.0  # QEMU exits after `quit` or SIGTERM (it flushes the overlay), and again after SIGKILL
+POWERDOWN_SECONDS = 10.0  # the guest powers off after system_powerdown (systemd stops its units)
+QMP_SECONDS = 5.0  # QEMU answers one QMP command
+SETTLE_SECONDS = 60.0  # `systemctl is-system-running --wait` after a cold boot, before its state is saved
+SAVE_SECONDS = 30.0  # the paused machine's RAM and devices are written to the state file
+RESTORE_SECONDS = 15.0  # QEMU loads the saved state, the console and SSH answer
 PORT_ATTEMPTS = 3
 Progress = Callable[[str], None]
 
@@ -84,14 +97,19 @@ def machine_args(kernel: Path, initrd: Path, disk: Path, accel: str) -> list[str
     ]  # fmt: skip
 
 
-def qemu_command(files: SandboxFiles, accel: str, port: int) -> list[str]:
-    """The QEMU command line of `sandbox up` (shown by --explain: each option is exam material)."""
+def qemu_command(files: SandboxFiles, accel: str, port: int, incoming: Path | None = None) -> list[str]:
+    """The QEMU command line of `sandbox up` (shown by --explain: each option is exam material).
+    A restore (``incoming``: the saved state) has the very same devices; only the host side of the
+    SSH forward differs, and the machine stays paused (-S) until the state is loaded and `cont` sent."""
+    restore = ["-S", "-incoming", f"exec:cat {shlex.quote(str(incoming))}"] if incoming else []
     return [
         *machine_args(files.kernel, files.initrd, files.overlay, accel),
         "-daemonize",
         "-pidfile", str(files.pidfile),
         "-serial", f"unix:{files.serial},server=on,wait=off",
+        "-qmp", f"unix:{files.qmp},server=on,wait=off",
         "-nic", f"user,model=virtio-net-pci,{recipe.SLIRP_NET},hostfwd=tcp:127.0.0.1:{port}-:22",
+        *restore,
     ]  # fmt: skip
 
 
@@ -107,9 +125,12 @@ def up(
     explain: bool = False,
     accel: str | None = None,
     ready_timeout: float | None = None,
+    saved: bool = True,
 ) -> float:
-    """Boot the sandbox (if it is not running) and wait until it is ready, at most ``ready_timeout``
-    seconds (default: ``READY_SECONDS`` scaled by ``budget``); returns the boot seconds.
+    """Make the sandbox ready (if it is not running), at most ``ready_timeout`` seconds for the boot
+    or restore (default: its own budget); returns those seconds. Every start is a clean machine on
+    a fresh throw-away overlay: restored from the saved ready state when one fits (``saved``), a
+    cold boot otherwise, whose ready state is then saved for the next time.
 
     Whatever goes wrong on the way (QEMU refuses to start, stops, or the machine is not ready in
     time), QEMU is stopped again and the state files are removed: no half-started sandbox stays.
@@ -123,27 +144,189 @@ def up(
         raise SandboxError("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)")
     files.check_private()
     _forget_run(files)  # left behind by a QEMU that was killed
-    if not files.overlay.exists():
-        command = ["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(files.image), "-F", "qcow2", str(files.overlay)]
-        say("a throw-away overlay on the base image" + (f"\n  $ {' '.join(command)}" if explain else ""))
-        _run(command, budget(IMG_SECONDS), "qemu-img create (the overlay)")
     accel = accel or choose_accel()
+    if saved and _saved_state_fits(files, accel, say):
+        try:
+            return _restore(files, say, explain, accel, ready_timeout)
+        except RestoreError as exc:
+            say(f"{exc.message}: a cold boot instead, and a new state is saved")
+            files.forget_ready()
+    seconds = _cold_boot(files, say, explain, accel, ready_timeout)
+    if not saved:
+        return seconds
+    _save_ready(files, say, accel)
+    return _restore(files, say, explain, accel, ready_timeout)
+
+
+class RestoreError(SandboxError):
+    """The saved state did not load (cut short, damaged): the cold boot is used instead."""
+
+
+def _fresh_overlay(files: SandboxFiles, backing: Path, say: Progress, explain: bool) -> None:
+    """A new, empty overlay: whatever the last machine wrote is gone."""
+    files.overlay.unlink(missing_ok=True)
+    command = ["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(backing), "-F", "qcow2", str(files.overlay)]
+    what = "the clean base image" if backing == files.image else "the saved ready disk"
+    say(f"a throw-away overlay on {what}" + (f"\n  $ {' '.join(command)}" if explain else ""))
+    _run(command, budget(IMG_SECONDS), "qemu-img create (the overlay)")
+
+
+def _cold_boot(files: SandboxFiles, say: Progress, explain: bool, accel: str, ready_timeout: float | None) -> float:
+    _fresh_overlay(files, files.image, say, explain)
     deadline = Deadline(ready_timeout or budget(READY_SECONDS, accel))
     say(f"waiting up to {deadline.seconds:.0f} s for it to be ready (-accel {accel}, load {os.getloadavg()[0]:.1f})")
-    port = _start_qemu(files, accel, say, explain)
-    try:
+    port = _start_qemu(files, accel, say, explain, "cold")
+    with _stopped_on_failure(files):
         _wait_console(files, deadline, accel)
         say(f"serial console answers after {deadline.spent():.1f} s")
         _wait_ssh(files, deadline, accel)
+    seconds = deadline.spent()
+    say(f"ready (cold boot): SSH answers on 127.0.0.1:{port} after {seconds:.1f} s")
+    return seconds
+
+
+def _restore(files: SandboxFiles, say: Progress, explain: bool, accel: str, ready_timeout: float | None) -> float:
+    """Start QEMU paused on the saved state, let it run, set the guest's clock (it stopped when the
+    state was saved) and stir host randomness into its pool (every restore starts from the same RNG
+    state) on the serial console at once, then wait for SSH."""
+    _fresh_overlay(files, files.ready_layer, say, explain)
+    deadline = Deadline(ready_timeout or budget(RESTORE_SECONDS, accel))
+    say(
+        f"restoring the saved ready machine, up to {deadline.seconds:.0f} s "
+        f"(-accel {accel}, load {os.getloadavg()[0]:.1f})"
+    )
+    port = _start_qemu(files, accel, say, explain, "restored", incoming=files.ready_state)
+    with _stopped_on_failure(files):
+        _wait_loaded(files, deadline)
+        say(f"state loaded after {deadline.spent():.1f} s")
+        _wait_console(files, deadline, accel, set_clock=True)
+        say(f"serial console answers, guest clock set from the host's after {deadline.spent():.1f} s")
+        _wait_ssh(files, deadline, accel)
+    seconds = deadline.spent()
+    say(f"ready (restored): SSH answers on 127.0.0.1:{port} after {seconds:.1f} s")
+    return seconds
+
+
+@contextlib.contextmanager
+def _stopped_on_failure(files: SandboxFiles) -> Iterator[None]:
+    """A start that fails stops its QEMU: no half-started sandbox stays."""
+    try:
+        yield
     except SandboxError as exc:
         try:
             down(files, lambda _: None)
         except SandboxError as stuck:
             raise SandboxError(f"{exc.message}; then {stuck.message}") from None
         raise
-    seconds = deadline.spent()
-    say(f"ready: SSH answers on 127.0.0.1:{port} after {seconds:.1f} s")
-    return seconds
+
+
+def _wait_loaded(files: SandboxFiles, deadline: Deadline) -> None:
+    """The incoming state is loaded (QEMU paused, waiting for `cont`); then the machine runs. A QEMU
+    that exits while loading it (QEMU ends on a state it cannot load) is a RestoreError."""
+    while True:
+        try:
+            with Qmp(files.qmp, max(1.0, deadline.left())) as qmp:
+                while (state := qmp.execute("query-status")["status"]) == "inmigrate":
+                    if not deadline.left():
+                        raise SandboxError(f"QEMU did not load the saved state within {deadline.seconds:.0f} s")
+                    time.sleep(0.05)
+                if state != "paused":
+                    raise RestoreError(f"the saved state did not load (QEMU is {state})")
+                qmp.execute("cont")
+                return
+        except QmpError as exc:
+            if running_pid(files) is None:
+                raise RestoreError("the saved state could not be loaded (QEMU exited: cut short or damaged?)") from None
+            if not deadline.left():
+                raise SandboxError(
+                    f"QEMU did not load the saved state within {deadline.seconds:.0f} s ({exc})"
+                ) from None
+            time.sleep(0.1)
+
+
+def _state_key(files: SandboxFiles, accel: str) -> dict[str, object]:
+    """What a saved state fits: this image (its stamp and file), this QEMU, this machine."""
+    image = files.image.stat()
+    version = _run(["qemu-system-x86_64", "--version"], budget(START_SECONDS), "qemu-system-x86_64 --version")
+    machine = machine_args(Path("K"), Path("I"), Path("D"), accel)
+    return {
+        "stamp": files.stamp.read_text().strip(),
+        "image": [image.st_size, image.st_mtime_ns],
+        "qemu": version.stdout.splitlines()[0].strip(),
+        "machine": " ".join(machine),
+    }
+
+
+def _saved_state_fits(files: SandboxFiles, accel: str, say: Progress) -> bool:
+    """Whether a saved state fits; if one is there but does not, it is dropped and the reason said
+    (once: the cold boot that follows saves a new one)."""
+    try:
+        saved = json.loads(files.ready_key.read_text())
+    except (OSError, ValueError):
+        files.forget_ready()
+        say("no saved ready state yet: a cold boot, then its ready state is saved")
+        return False
+    key = _state_key(files, accel)
+    stale = [what for what in key if saved.get(what) != key[what]]
+    if stale or not (files.ready_layer.exists() and files.ready_state.exists()):
+        files.forget_ready()
+        why = {"stamp": "another image", "image": "another image", "qemu": f"another QEMU ({saved.get('qemu')})",
+               "machine": "another machine (-accel or devices)"}  # fmt: skip
+        reason = ", ".join(dict.fromkeys(why[what] for what in stale)) or "missing files"
+        say(f"the saved ready state does not fit ({reason}): a cold boot, then a new state is saved")
+        return False
+    return True
+
+
+def _save_ready(files: SandboxFiles, say: Progress, accel: str) -> None:
+    """Save the ready machine once: let it settle, pause it, migrate its RAM and devices to the
+    state file, quit QEMU; its overlay (exactly the disk the saved RAM saw) becomes the read-only
+    ready layer. The key is written last: a state is used only once it is whole."""
+    start = time.monotonic()
+    settle = budget(SETTLE_SECONDS, accel)
+    with contextlib.suppress(subprocess.TimeoutExpired):  # not settled in time: saved as it is
+        ssh = ["ssh", "-F", str(files.ssh_config), "-o", "BatchMode=yes", HOSTNAME]
+        subprocess.run([*ssh, "systemctl is-system-running --wait"], capture_output=True, timeout=settle, check=False)
+    partial = files.ready_state.with_suffix(".part")
+    with _stopped_on_failure(files):
+        pidfd = os.pidfd_open(_pid(files))
+        try:
+            with Qmp(files.qmp, budget(QMP_SECONDS)) as qmp:
+                qmp.execute("stop")
+                qmp.execute("migrate", uri=f"exec:cat > {shlex.quote(str(partial))}")
+                deadline = Deadline(budget(SAVE_SECONDS, accel))
+                while (state := qmp.execute("query-migrate").get("status")) not in ("completed", "failed", "cancelled"):
+                    if not deadline.left():
+                        raise SandboxError(f"saving the ready state took more than {deadline.seconds:.0f} s")
+                    time.sleep(0.1)
+                if state != "completed":
+                    raise SandboxError(f"saving the ready state failed (migration {state})")
+                with contextlib.suppress(QmpError):  # QEMU may close the socket as it quits
+                    qmp.execute("quit")
+        except QmpError as exc:
+            raise SandboxError(f"saving the ready state failed: {exc}") from None
+        finally:
+            exited = _exits_within(pidfd, budget(STOP_SECONDS))
+            os.close(pidfd)
+        if not exited:
+            raise SandboxError("QEMU did not quit after saving the ready state")
+    _disconnect(files)
+    _forget_run(files)
+    files.overlay.replace(files.ready_layer)
+    files.ready_layer.chmod(0o444)
+    partial.replace(files.ready_state)
+    tmp = files.ready_key.with_suffix(".tmp")
+    tmp.write_text(json.dumps(_state_key(files, accel)))
+    tmp.replace(files.ready_key)
+    size = files.ready_state.stat().st_size / 1024**2
+    say(f"ready state saved in {time.monotonic() - start:.1f} s ({size:.0f} MiB): the next start restores it")
+
+
+def _pid(files: SandboxFiles) -> int:
+    pid = running_pid(files)
+    if pid is None:
+        raise SandboxError("QEMU stopped before its ready state could be saved")
+    return pid
 
 
 class Deadline:
@@ -171,14 +354,18 @@ def _run(command: list[str], seconds: float, what: str) -> subprocess.CompletedP
     return done
 
 
-def _start_qemu(files: SandboxFiles, accel: str, say: Progress, explain: bool) -> int:
+def _start_qemu(
+    files: SandboxFiles, accel: str, say: Progress, explain: bool, mode: str, incoming: Path | None = None
+) -> int:
     """Start QEMU in the background; returns the SSH port. A port taken between choosing it and
     QEMU binding it (another program was quicker) is retried with another port."""
     for attempt in range(PORT_ATTEMPTS):
         port = free_port()
-        command = qemu_command(files, accel, port)
-        say(f"booting with -accel {accel}" + (f"\n  $ {' '.join(command)}" if explain else ""))
+        command = qemu_command(files, accel, port, incoming)
+        starting = "restoring" if incoming else "booting"
+        say(f"{starting} with -accel {accel}" + (f"\n  $ {' '.join(command)}" if explain else ""))
         files.serial.unlink(missing_ok=True)
+        files.qmp.unlink(missing_ok=True)
         seconds = budget(START_SECONDS)
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=seconds, check=False)
@@ -186,7 +373,7 @@ def _start_qemu(files: SandboxFiles, accel: str, say: Progress, explain: bool) -
             down(files, lambda _: None)  # a QEMU that daemonized late is stopped, not left behind
             raise SandboxError(f"QEMU did not start within {seconds:.0f} s (is the machine very busy?)") from None
         if done.returncode == 0:
-            files.save_state({"port": port, "accel": accel, "started": time.time()})
+            files.save_state({"port": port, "accel": accel, "mode": mode, "started": time.time()})
             _write_ssh_config(files, port)
             return port
         error = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
@@ -197,7 +384,7 @@ def _start_qemu(files: SandboxFiles, accel: str, say: Progress, explain: bool) -
 
 
 def _forget_run(files: SandboxFiles) -> None:
-    for path in (files.pidfile, files.serial, files.state_file):
+    for path in (files.pidfile, files.serial, files.qmp, files.state_file):
         path.unlink(missing_ok=True)
 
 
@@ -208,9 +395,11 @@ def _write_ssh_config(files: SandboxFiles, port: int) -> None:
     )
 
 
-def _wait_console(files: SandboxFiles, deadline: Deadline, accel: str) -> None:
+def _wait_console(files: SandboxFiles, deadline: Deadline, accel: str, set_clock: bool = False) -> None:
     """A root shell on the serial console (autologin) runs a command and prints its answer. Each
-    prompt and answer is waited for at most what is left of the deadline."""
+    prompt and answer is waited for at most what is left of the deadline. With ``set_clock`` (a
+    restored machine) the command also sets the guest's clock to the host's time, taken as it is
+    sent (the console has no handshake to wait for, unlike SSH), and feeds host randomness to it."""
     while not files.serial.exists():
         if not deadline.left():
             raise SandboxError(f"the serial console never appeared within {deadline.seconds:.0f} s")
@@ -226,7 +415,8 @@ def _wait_console(files: SandboxFiles, deadline: Deadline, accel: str) -> None:
             console.send("\r")
             prompt = min(answer, deadline.left())
             if console.expect([f"root@{HOSTNAME}", pexpect.TIMEOUT, pexpect.EOF], timeout=prompt) == 0:
-                console.sendline(f"echo lpic3-{token}-$((6*7))")
+                fixes = f"echo {secrets.token_hex(32)} >/dev/urandom; date -s @{time.time():.3f} >/dev/null; "
+                console.sendline(f"{fixes if set_clock else ''}echo lpic3-{token}-$((6*7))")
                 echoed = min(answer, deadline.left())
                 if console.expect([f"lpic3-{token}-42", pexpect.TIMEOUT, pexpect.EOF], timeout=echoed) == 0:
                     return
@@ -277,15 +467,20 @@ def down(files: SandboxFiles, say: Progress) -> None:
         say("the sandbox is not running")
     else:
         say(_stop(files, pid))
-    with contextlib.suppress(subprocess.TimeoutExpired):  # the kept-open SSH connection dies with the VM anyway
-        sandbox_target(files).disconnect()
+    _disconnect(files)
     _forget_run(files)
 
 
+def _disconnect(files: SandboxFiles) -> None:
+    with contextlib.suppress(subprocess.TimeoutExpired):  # the kept-open SSH connection dies with the VM anyway
+        sandbox_target(files).disconnect()
+
+
 def _stop(files: SandboxFiles, pid: int) -> str:
-    """SIGTERM (QEMU flushes the overlay and exits), then SIGKILL if it has not exited within its
-    budget. Signals go through a pidfd opened on the process that was checked to be this
-    sandbox's QEMU, so a PID reused in between can never be hit."""
+    """Through QMP first: ``system_powerdown`` (the guest shuts down and QEMU exits), then ``quit``;
+    only a QEMU still there after those gets SIGTERM, then SIGKILL, each with its budget. Signals go
+    through a pidfd opened on the process that was checked to be this sandbox's QEMU, so a PID
+    reused in between can never be hit. The message says which way it stopped."""
     try:
         pidfd = os.pidfd_open(pid)
     except ProcessLookupError:
@@ -294,20 +489,46 @@ def _stop(files: SandboxFiles, pid: int) -> str:
         if running_pid(files) != pid:  # the PID was reused just before the pidfd was opened
             return "the sandbox is stopped (QEMU had already exited)"
         start, seconds = time.monotonic(), budget(STOP_SECONDS)
+        stopped, tried = _stop_by_qmp(files, pidfd)
+        head = f"the sandbox is stopped (QEMU, pid {pid}, "
+        if stopped:
+            return f"{head}{stopped} after {time.monotonic() - start:.1f} s)"
         with contextlib.suppress(ProcessLookupError):  # exited since: the poll below sees it
             signal.pidfd_send_signal(pidfd, signal.SIGTERM)
         if _exits_within(pidfd, seconds):
-            return f"the sandbox is stopped (QEMU, pid {pid}, exited {time.monotonic() - start:.1f} s after SIGTERM)"
+            return f"{head}{tried}exited {time.monotonic() - start:.1f} s after SIGTERM)"
         with contextlib.suppress(ProcessLookupError):
             signal.pidfd_send_signal(pidfd, signal.SIGKILL)
         if _exits_within(pidfd, seconds):
-            return f"the sandbox is stopped (QEMU, pid {pid}, did not exit within {seconds:.0f} s of SIGTERM: killed)"
+            return f"{head}{tried}did not exit within {seconds:.0f} s of SIGTERM: killed)"
         raise SandboxError(
             f"QEMU (pid {pid}) is still running {time.monotonic() - start:.0f} s after SIGTERM and SIGKILL "
             f"(stuck in the kernel?); {files.pidfile} is kept: try `lpic3 sandbox down` again"
         )
     finally:
         os.close(pidfd)
+
+
+def _stop_by_qmp(files: SandboxFiles, pidfd: int) -> tuple[str, str]:
+    """``system_powerdown`` to a running guest, then ``quit``; returns how QEMU stopped ("" if it
+    did not) and what was tried, for the message of the signals that follow."""
+    accel = str(files.state().get("accel", "tcg"))
+    tried = ""
+    try:
+        with Qmp(files.qmp, budget(QMP_SECONDS)) as qmp:
+            if qmp.execute("query-status").get("running"):
+                qmp.execute("system_powerdown")
+                seconds = budget(POWERDOWN_SECONDS, accel)
+                if _exits_within(pidfd, seconds):
+                    return "the guest powered off (QMP system_powerdown)", tried
+                tried = f"the guest ignored system_powerdown for {seconds:.0f} s, "
+            with contextlib.suppress(QmpError):  # QEMU may close the socket before it answers
+                qmp.execute("quit")
+    except QmpError as exc:
+        return "", f"{tried}QMP: {exc}, "
+    if _exits_within(pidfd, budget(STOP_SECONDS)):
+        return f"{tried}QEMU quit (QMP quit)", tried
+    return "", f"{tried}QMP quit ignored, "
 
 
 def _exits_within(pidfd: int, seconds: float) -> bool:
@@ -318,10 +539,10 @@ def _exits_within(pidfd: int, seconds: float) -> bool:
 
 
 def reset(files: SandboxFiles, say: Progress, explain: bool = False) -> float:
-    """A clean machine: stop, drop the overlay (everything done inside is gone), boot again."""
+    """A clean machine: stop, start again on a fresh overlay (everything done inside is gone)."""
     down(files, say)
     files.overlay.unlink(missing_ok=True)
-    say("the overlay is dropped: the next boot starts from the clean base image")
+    say("the overlay is dropped: the machine starts clean")
     return up(files, say, explain)
 
 
@@ -346,6 +567,8 @@ def status(files: SandboxFiles) -> dict[str, object]:
         "pid": pid,
         "ssh_port": state.get("port"),
         "accel": state.get("accel"),
+        "mode": state.get("mode"),
+        "saved_state_mib": files.ready_state.stat().st_size // 1024**2 if files.ready_key.exists() else None,
     }
 
 

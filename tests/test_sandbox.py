@@ -1,11 +1,13 @@
 """The sandbox VM for real: build the image with debootstrap, boot it under TCG (KVM only where
 proved), check labs inside it (cgroup v2 and systemd, which only the VM offers on a CI machine,
-Docker and libvirt started on demand by systemd), reset it to a clean machine, shut it down; and
-the faults: a port in use, a killed QEMU, a machine not ready in time, a mirror that does not
-answer, no space, no QEMU. Everything lives in this test's own LPIC3_HOME."""
+Docker and libvirt started on demand by systemd), restore it from its saved ready state to a
+clean machine, shut it down through QMP; and the faults: a port in use, a killed QEMU, a machine
+not ready in time, a saved state cut short, a QEMU that ignores system_powerdown, a mirror that
+does not answer, no space, no QEMU. Everything lives in this test's own LPIC3_HOME."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -150,8 +152,20 @@ def test_up_with_its_first_port_taken_makes_a_ready_machine(
         ]
 
 
-def test_labs_pass_their_self_test_inside_the_vm(sandbox: SandboxFiles) -> None:
+def test_a_restored_machine_is_clean_on_time_and_labs_pass_their_self_test_in_it(sandbox: SandboxFiles) -> None:
     up(sandbox, QUIET)
+    with vm_shell(sandbox) as shell:  # a previous learner's work
+        shell.run("touch /root/lpic3-learner && sync")
+    lines: list[str] = []
+    vm.reset(sandbox, lines.append)
+    assert any(line.startswith("ready (restored)") for line in lines), lines
+    assert status(sandbox)["mode"] == "restored" and status(sandbox)["saved_state_mib"]
+    with vm_shell(sandbox) as shell:
+        assert shell.run("ls -A /root | grep -c lpic3-learner").output.strip() == "0"
+        before = time.time()
+        guest = float(shell.run("date +%s.%N").output.strip())
+        after = time.time()
+        assert before - 2 <= guest <= after + 2, (before, guest, after)  # set from the host's clock at restore
     exercises = {e.id: e for e in load_curriculum().exercises}
     with vm_shell(sandbox) as shell:
         for lab in LABS_IN_THE_VM:
@@ -189,7 +203,7 @@ def test_a_killed_qemu_is_noticed_and_up_starts_again(sandbox: SandboxFiles, hom
     killer = threading.Timer(3.0, kill_qemu, [sandbox])
     killer.start()
     with pytest.raises(SandboxError, match="QEMU stopped while the sandbox was booting"):
-        up(sandbox, QUIET, accel="tcg")
+        up(sandbox, QUIET, accel="tcg", saved=False)  # a cold boot: the restore would be over in 3 s
     killer.join()
     assert not sandbox.pidfile.exists() and not sandbox.state_file.exists()
     assert up(sandbox, QUIET, accel="tcg") > 0
@@ -219,10 +233,29 @@ def test_qemu_missing_and_port_taken_say_so(sandbox: SandboxFiles, monkeypatch: 
         up(sandbox, QUIET)
 
 
-def test_down_stops_qemu(sandbox: SandboxFiles) -> None:
+def test_a_saved_state_cut_short_falls_back_to_a_cold_boot(sandbox: SandboxFiles) -> None:
+    down(sandbox, QUIET)
+    up(sandbox, QUIET)  # a saved state exists from here on
+    down(sandbox, QUIET)
+    key = json.loads(sandbox.ready_key.read_text())
+    with open(sandbox.ready_state, "r+b") as state:
+        state.truncate(sandbox.ready_state.stat().st_size // 2)
+    lines: list[str] = []
+    up(sandbox, lines.append)
+    said = [line for line in lines if "a cold boot instead" in line]
+    assert len(said) == 1 and "could not be loaded" in said[0], lines
+    assert any(line.startswith("ready (cold boot)") for line in lines), lines
+    # a new whole state was saved and used
+    assert lines[-1].startswith("ready (restored)") and status(sandbox)["mode"] == "restored", lines
+    assert json.loads(sandbox.ready_key.read_text()) == key
+
+
+def test_down_stops_qemu_through_qmp(sandbox: SandboxFiles) -> None:
     up(sandbox, QUIET)
     pid = running_pid(sandbox)
-    down(sandbox, QUIET)
+    lines: list[str] = []
+    down(sandbox, lines.append)
+    assert "the guest powered off (QMP system_powerdown)" in lines[0], lines
     stat = Path(f"/proc/{pid}/stat")
     # Gone, or a zombie where PID 1 does not reap orphans (as on the CI machine): not running either way.
     assert running_pid(sandbox) is None and (not stat.exists() or stat.read_text().split()[2] == "Z")
@@ -331,6 +364,46 @@ def test_down_kills_a_qemu_that_ignores_sigterm(tmp_path: Path, monkeypatch: pyt
     finally:
         qemu.kill()
         qemu.wait()
+
+
+def test_down_stops_a_qemu_that_ignores_system_powerdown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A QEMU whose guest never powers off, and that answers `quit` without quitting (a stand-in
+    serving QMP on the sandbox's socket): down goes on to the signals, and says so."""
+    monkeypatch.setattr(vm, "POWERDOWN_SECONDS", 0.5)
+    monkeypatch.setattr(vm, "STOP_SECONDS", 0.5)
+    files = SandboxFiles(tmp_path / "sandbox")
+    qemu = stand_in_qemu(files, ignore_term=True)
+    asked: list[str] = []
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(files.qmp))
+    server.listen()
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn, conn.makefile("rwb") as stream:
+            stream.write(b'{"QMP": {"version": {}, "capabilities": []}}\n')
+            stream.flush()
+            for line in stream:
+                command = json.loads(line)["execute"]
+                asked.append(command)
+                answer = {"status": "running", "running": True} if command == "query-status" else {}
+                stream.write(json.dumps({"return": answer}).encode() + b"\n")
+                stream.flush()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    lines: list[str] = []
+    try:
+        down(files, lines.append)
+        assert gone(qemu), "down returned while QEMU still ran"
+        assert asked[-2:] == ["system_powerdown", "quit"], asked
+        assert "ignored system_powerdown" in lines[0] and "killed" in lines[0], lines
+        assert not files.pidfile.exists() and not files.state_file.exists() and not files.qmp.exists()
+    finally:
+        server.close()
+        qemu.kill()
+        qemu.wait()
+        thread.join(5)
 
 
 def test_down_never_signals_a_pid_that_is_not_this_sandboxs_qemu(tmp_path: Path) -> None:

@@ -192,7 +192,7 @@ def _restore(files: SandboxFiles, say: Progress, explain: bool, accel: str, read
     _fresh_overlay(files, files.ready_layer, say, explain)
     deadline = Deadline(ready_timeout or budget(RESTORE_SECONDS, accel))
     say(
-        f"restoring the saved ready machine, up to {deadline.seconds:.0f} s "
+        f"waiting up to {deadline.seconds:.0f} s for the saved ready machine to be restored "
         f"(-accel {accel}, load {os.getloadavg()[0]:.1f})"
     )
     port = _start_qemu(files, accel, say, explain, "restored", incoming=files.ready_state)
@@ -223,12 +223,13 @@ def _stopped_on_failure(files: SandboxFiles) -> Iterator[None]:
 def _wait_loaded(files: SandboxFiles, deadline: Deadline) -> None:
     """The incoming state is loaded (QEMU paused, waiting for `cont`); then the machine runs. A QEMU
     that exits while loading it (QEMU ends on a state it cannot load) is a RestoreError."""
+    late = f"the sandbox was not ready in time: QEMU did not load its saved state in {deadline.seconds:.0f} s"
     while True:
         try:
             with Qmp(files.qmp, max(1.0, deadline.left())) as qmp:
                 while (state := qmp.execute("query-status")["status"]) == "inmigrate":
                     if not deadline.left():
-                        raise SandboxError(f"QEMU did not load the saved state within {deadline.seconds:.0f} s")
+                        raise SandboxError(late)
                     time.sleep(0.05)
                 if state != "paused":
                     raise RestoreError(f"the saved state did not load (QEMU is {state})")
@@ -238,9 +239,7 @@ def _wait_loaded(files: SandboxFiles, deadline: Deadline) -> None:
             if running_pid(files) is None:
                 raise RestoreError("the saved state could not be loaded (QEMU exited: cut short or damaged?)") from None
             if not deadline.left():
-                raise SandboxError(
-                    f"QEMU did not load the saved state within {deadline.seconds:.0f} s ({exc})"
-                ) from None
+                raise SandboxError(f"{late} ({exc})") from None
             time.sleep(0.1)
 
 

@@ -57,7 +57,11 @@ def _act(files: SandboxFiles, args: argparse.Namespace) -> None:
             print(
                 f"VM: {'running, pid ' + str(info['pid']) if info['running'] else 'not running'}"
                 + (f", SSH on 127.0.0.1:{info['ssh_port']}, -accel {info['accel']}" if info["running"] else "")
+                + (f", {info['mode']}" if info["running"] and info["mode"] else "")
             )
+            saved = info["saved_state_mib"]
+            none = "none (the next up boots cold and saves one)"
+            print(f"saved ready state: {f'{saved} MiB (up and reset restore it)' if saved else none}")
     elif action == "shell":
         if not status(files)["running"]:
             raise SandboxError("the sandbox is not running: `lpic3 sandbox up`")

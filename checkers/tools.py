@@ -43,6 +43,7 @@ TOOLS = (
     "head",
     "hostname",
     "ip",
+    "isoinfo",  # reads a NoCloud seed ISO without mounting it (353.3-nocloud-seed; genisoimage)
     "lxc-cgroup",
     "lxc-info",
     "mkdir",  # mkdir and mount: the kernel view's fresh /proc, /sys and cgroups (checkers/kernelfiles.py)

@@ -36,8 +36,10 @@ TOOLS = (
     "awk",
     "cat",
     "cloud-init",
+    "cut",
     "docker",
     "docker-compose",
+    "find",
     "getcap",
     "grep",
     "head",
@@ -66,6 +68,7 @@ TOOLS = (
     "tr",
     "unshare",
     "virsh",
+    "wc",
     "xen-create-image",
 )
 

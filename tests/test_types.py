@@ -37,7 +37,7 @@ def test_the_checked_files_cover_the_code_and_the_strict_packages_are_strict() -
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
     assert set(config["files"]) == {"trainer", "checkers", "tests", "bench"}
     assert config["warn_unused_ignores"] is True
-    (strict,) = config["overrides"]
+    (strict,) = [o for o in config["overrides"] if "checkers" in o["module"]]  # the others only quiet a library
     for package in STRICT_PACKAGES:
         assert {package, f"{package}.*"} <= set(strict["module"])
     assert strict["disallow_untyped_defs"] and strict["disallow_any_generics"] and strict["warn_return_any"]

@@ -22,8 +22,9 @@ def _rank(item: pytest.Item) -> int:
     if group in _LONG_FIRST:
         return 0
     if group.startswith("lab-"):
-        needs = getattr(item, "callspec", None) and item.callspec.params.get("exercise")
-        return 1 if any(need in getattr(needs, "requires", ()) for need in _SLOW_LAB_NEEDS) else 2
+        callspec = getattr(item, "callspec", None)  # a parametrised test's values
+        requires = getattr(callspec.params.get("exercise") if callspec else None, "requires", ())
+        return 1 if any(need in requires for need in _SLOW_LAB_NEEDS) else 2
     return 3
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pexpect
 
+from checkers.pace import load_factor
 from trainer.errors import SandboxError
 from trainer.sandbox import recipe
 from trainer.sandbox.configure import configure, trim
@@ -32,7 +33,7 @@ from trainer.sandbox.vm import choose_accel, machine_args, running_pid
 Progress = Callable[[str], None]
 FREE_SPACE_NEEDED = 6 * 1024**3
 HOST_SOURCES = Path("/etc/apt/sources.list.d/debian.sources")
-FIRST_BOOT = 300  # seconds for the image's first boot, settle and power-off
+FIRST_BOOT = 300  # seconds for the image's first boot, settle and power-off (TCG, idle; grows with the load)
 # Commands that mount (debootstrap mounts /proc and /sys in the new system, a chroot needs /proc)
 # run in a private mount namespace: their mounts vanish with them, so an interrupted build leaves
 # no mount behind, and deleting the half-made root file system cannot reach the host's /proc.
@@ -233,7 +234,8 @@ def first_boot(steps: Steps, work: Path) -> None:
     command = machine_args(work / "kernel", work / "initrd.img", work / "base.qcow2", choose_accel())
     command += ["-serial", "stdio", "-no-reboot", "-nic", f"user,model=virtio-net-pci,{recipe.SLIRP_NET}"]
     steps.show("first boot: the image boots, settles and powers off (its caches stay in the image)", command)
-    console = pexpect.spawn(command[0], command[1:], encoding="utf-8", codec_errors="replace", timeout=FIRST_BOOT)
+    seconds = FIRST_BOOT * load_factor()
+    console = pexpect.spawn(command[0], command[1:], encoding="utf-8", codec_errors="replace", timeout=seconds)
     start = time.monotonic()
     try:
         console.expect(f"root@{HOSTNAME}")
@@ -247,7 +249,7 @@ def first_boot(steps: Steps, work: Path) -> None:
             f"{time.monotonic() - start:.0f} s"
         )
     except pexpect.TIMEOUT:
-        raise BuildError(f"first boot: the new image did not boot and power off within {FIRST_BOOT} s") from None
+        raise BuildError(f"first boot: the new image did not boot and power off within {seconds:.0f} s") from None
     except pexpect.EOF:
         raise BuildError(f"first boot: QEMU stopped: {(console.before or '').strip()[-200:]}") from None
     finally:

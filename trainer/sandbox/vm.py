@@ -458,14 +458,15 @@ def _still_running(files: SandboxFiles) -> None:
         raise SandboxError("QEMU stopped while the sandbox was booting (killed, or out of memory?)")
 
 
-def down(files: SandboxFiles, say: Progress) -> None:
+def down(files: SandboxFiles, say: Progress, graceful: bool = True) -> None:
     """Stop the sandbox's QEMU and wait until it is gone; only then forget its pid file and state.
-    A QEMU that will not exit keeps them (and says so): the next ``down`` can try again."""
+    A QEMU that will not exit keeps them (and says so): the next ``down`` can try again. Not
+    ``graceful``: QMP ``quit`` at once, without letting the guest shut down (its disk is thrown away)."""
     pid = running_pid(files)
     if pid is None:
         say("the sandbox is not running")
     else:
-        say(_stop(files, pid))
+        say(_stop(files, pid, graceful))
     _disconnect(files)
     _forget_run(files)
 
@@ -475,7 +476,7 @@ def _disconnect(files: SandboxFiles) -> None:
         sandbox_target(files).disconnect()
 
 
-def _stop(files: SandboxFiles, pid: int) -> str:
+def _stop(files: SandboxFiles, pid: int, graceful: bool = True) -> str:
     """Through QMP first: ``system_powerdown`` (the guest shuts down and QEMU exits), then ``quit``;
     only a QEMU still there after those gets SIGTERM, then SIGKILL, each with its budget. Signals go
     through a pidfd opened on the process that was checked to be this sandbox's QEMU, so a PID
@@ -488,7 +489,7 @@ def _stop(files: SandboxFiles, pid: int) -> str:
         if running_pid(files) != pid:  # the PID was reused just before the pidfd was opened
             return "the sandbox is stopped (QEMU had already exited)"
         start, seconds = time.monotonic(), budget(STOP_SECONDS)
-        stopped, tried = _stop_by_qmp(files, pidfd)
+        stopped, tried = _stop_by_qmp(files, pidfd, graceful)
         head = f"the sandbox is stopped (QEMU, pid {pid}, "
         if stopped:
             return f"{head}{stopped} after {time.monotonic() - start:.1f} s)"
@@ -508,14 +509,14 @@ def _stop(files: SandboxFiles, pid: int) -> str:
         os.close(pidfd)
 
 
-def _stop_by_qmp(files: SandboxFiles, pidfd: int) -> tuple[str, str]:
-    """``system_powerdown`` to a running guest, then ``quit``; returns how QEMU stopped ("" if it
-    did not) and what was tried, for the message of the signals that follow."""
+def _stop_by_qmp(files: SandboxFiles, pidfd: int, graceful: bool) -> tuple[str, str]:
+    """``system_powerdown`` to a running guest (when ``graceful``), then ``quit``; returns how QEMU
+    stopped ("" if it did not) and what was tried, for the message of the signals that follow."""
     accel = str(files.state().get("accel", "tcg"))
     tried = ""
     try:
         with Qmp(files.qmp, budget(QMP_SECONDS)) as qmp:
-            if qmp.execute("query-status").get("running"):
+            if graceful and qmp.execute("query-status").get("running"):
                 qmp.execute("system_powerdown")
                 seconds = budget(POWERDOWN_SECONDS, accel)
                 if _exits_within(pidfd, seconds):
@@ -538,8 +539,9 @@ def _exits_within(pidfd: int, seconds: float) -> bool:
 
 
 def reset(files: SandboxFiles, say: Progress, explain: bool = False) -> float:
-    """A clean machine: stop, start again on a fresh overlay (everything done inside is gone)."""
-    down(files, say)
+    """A clean machine: stop, start again on a fresh overlay (everything done inside is gone). The
+    guest is not shut down first: its overlay is thrown away, and a shutdown under TCG takes 20 s."""
+    down(files, say, graceful=False)
     files.overlay.unlink(missing_ok=True)
     say("the overlay is dropped: the machine starts clean")
     return up(files, say, explain)

@@ -10,12 +10,11 @@ that one file and nothing else (no environment variables, no vendor or secure fi
 
 from __future__ import annotations
 
-import json
 import shlex
 
-from checkers.probes.parsed import Key, remembered
+from checkers.probes.parsed import Key, python_answer, remembered
 from checkers.probes.registry import Arg, Verdict, probe
-from checkers.probes.values import excerpt, shown, walk
+from checkers.probes.values import shown, walk
 from checkers.shell import Shell
 
 # argv: the file, the cloud. Prints {"error": ...} or {"config": the merged settings, "interface": ...}.
@@ -46,14 +45,7 @@ def _loaded(shell: Shell, path: str, cloud: str) -> dict[str, object]:
         return {"error": f"cannot read {path}: {(text.errors or text.output).strip() or 'no such file'}"}
 
     def load() -> dict[str, object]:
-        result = shell.run(f"python3 -c {shlex.quote(_LOAD)} {quoted} {shlex.quote(cloud)}", merge=False)
-        try:
-            answer = json.loads(result.output)
-        except json.JSONDecodeError:
-            answer = None
-        if not isinstance(answer, dict):
-            return {"error": f"the loader gave no answer: {excerpt(result.errors or result.output)}"}
-        return answer
+        return python_answer(shell, _LOAD, (path, cloud), "the loader")
 
     return remembered(_LOADED, (f"{path}\0{cloud}", text.status, text.output), load)
 

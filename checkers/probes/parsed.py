@@ -9,8 +9,13 @@ has not seen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import shlex
+from collections.abc import Callable, Sequence
 from typing import TypeVar
+
+from checkers.probes.values import excerpt
+from checkers.shell import Shell
 
 _V = TypeVar("_V")
 _KEPT = 16  # entries per cache: a self-test makes about ten versions of a lab's file
@@ -28,3 +33,17 @@ def remembered(cache: dict[Key, _V], key: Key, parse: Callable[[], _V]) -> _V:
         del cache[next(iter(cache))]
     cache[key] = value
     return value
+
+
+def python_answer(shell: Shell, program: str, args: Sequence[str], who: str) -> dict[str, object]:
+    """What a small python3 ``program`` run on the target with ``args`` printed: one JSON object
+    (the parser's reading, or its own ``{"error": ...}``); anything else is an error naming ``who``."""
+    words = " ".join(shlex.quote(arg) for arg in args)
+    result = shell.run(f"python3 -c {shlex.quote(program)} {words}", merge=False)
+    try:
+        answer = json.loads(result.output)
+    except json.JSONDecodeError:
+        answer = None
+    if not isinstance(answer, dict):
+        return {"error": f"{who} gave no answer: {excerpt(result.errors or result.output)}"}
+    return answer

@@ -13,10 +13,9 @@ commas, only spaces before an item dropped, the key matched with its ``=`` (``br
 
 from __future__ import annotations
 
-import json
 import shlex
 
-from checkers.probes.parsed import Key, remembered
+from checkers.probes.parsed import Key, python_answer, remembered
 from checkers.probes.registry import Arg, Verdict, probe
 from checkers.probes.values import MISSING, excerpt, shown, walk
 from checkers.shell import Shell
@@ -105,18 +104,9 @@ _PARSED: dict[Key, dict[str, object]] = {}
 def _parsed(shell: Shell, path: str) -> dict[str, object]:
     """The file at ``path`` as xl's parser reads it (``_READ``'s answer); parsed once per content."""
     text = shell.run(f"cat {shlex.quote(path)}", merge=False)
-    return remembered(_PARSED, (path, text.status, text.output), lambda: _parse(shell, path))
-
-
-def _parse(shell: Shell, path: str) -> dict[str, object]:
-    result = shell.run(f"python3 -c {shlex.quote(_READ)} {shlex.quote(path)}", merge=False)
-    try:
-        answer = json.loads(result.output)
-    except json.JSONDecodeError:
-        answer = None
-    if not isinstance(answer, dict):
-        return {"error": f"the parser gave no answer: {excerpt(result.errors or result.output)}"}
-    return answer
+    return remembered(
+        _PARSED, (path, text.status, text.output), lambda: python_answer(shell, _READ, (path,), "the parser")
+    )
 
 
 @probe(

@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from checkers.pace import load_factor
 from tests.conftest import REPO, run_lpic3
 from tests.student_machines import Classroom, lab_tree
 from tests.test_class_lab import HangingServer
@@ -161,7 +162,7 @@ def test_watch_rechecks_until_ctrl_c(instructor: Instructor) -> None:
         assert line, watch.stderr.read()
         rounds += line.startswith("student11")
     watch.send_signal(signal.SIGINT)
-    assert watch.wait(timeout=20) == 130
+    assert watch.wait(timeout=20 * load_factor()) == 130  # in-flight checks stop first: slower when loaded
     assert "every row shown is in the gradebook" in watch.stderr.read()
     db = sqlite3.connect(instructor.home / "class.db")
     (attempts,) = db.execute("SELECT MIN(attempts) FROM results WHERE student = 'student11'").fetchone()

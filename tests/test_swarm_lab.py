@@ -20,6 +20,9 @@ from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
 from trainer.labs.runner import run_script
 
+# The swarm lab's own self-test makes and leaves a swarm: never at the same time on another worker.
+pytestmark = pytest.mark.xdist_group("lab-352.4-swarm-service")
+
 ROOT = pytest.mark.skipif(os.geteuid() != 0, reason="the lab runs Docker as root")
 LAB = next(e for e in load_curriculum().exercises if e.id == "352.4-swarm-service")
 

@@ -263,22 +263,33 @@ def test_down_stops_qemu_through_qmp(sandbox: SandboxFiles) -> None:
     assert not status(sandbox)["running"]
 
 
-# -- waits and stops without the image: a stand-in QEMU (a real `sleep` whose command line names the
+# -- waits and stops without the image: a stand-in QEMU (a real process whose command line names the
 # sandbox's pid file, as QEMU's does) and a real SSH port that never finishes the handshake.
+
+
+STAND_IN = """
+import signal, sys, time
+if sys.argv[1] == "ignore-term":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("ready", flush=True)
+time.sleep(600)
+"""
 
 
 def stand_in_qemu(
     files: SandboxFiles, ignore_term: bool = False, pidfile: Path | None = None
 ) -> subprocess.Popen[bytes]:
-    """A real process that running_pid takes for this sandbox's QEMU (or for the QEMU of ``pidfile``)."""
+    """A real process that running_pid takes for this sandbox's QEMU (or for the QEMU of ``pidfile``):
+    its command line names QEMU and the pid file. It says "ready" only once SIGTERM is ignored (when
+    asked), so nothing is signalled before then; its own session, so no signal meant for the test's
+    process group reaches it."""
     files.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    name = f"qemu-system-x86_64 -pidfile {pidfile or files.pidfile}"
-    trap = "trap '' TERM; " if ignore_term else ""
-    process = subprocess.Popen(["bash", "-c", f'{trap}exec -a "{name}" sleep 600'])
-    deadline = time.monotonic() + 60  # until bash has set its trap and become `sleep` (slow when loaded)
-    while b"qemu-system" not in Path(f"/proc/{process.pid}/cmdline").read_bytes():
-        assert time.monotonic() < deadline, "the stand-in QEMU did not start within 60 s"
-        time.sleep(0.05)
+    mode = "ignore-term" if ignore_term else "default"
+    argv = [sys.executable, "-c", STAND_IN, mode, "qemu-system-x86_64", "-pidfile", str(pidfile or files.pidfile)]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, start_new_session=True)
+    assert process.stdout is not None
+    assert process.stdout.readline() == b"ready\n", "the stand-in QEMU did not start"
+    process.stdout.close()
     files.pidfile.write_text(f"{process.pid}\n")
     files.save_state({"port": 22, "accel": "tcg"})
     return process
@@ -345,7 +356,7 @@ def test_down_waits_until_qemu_has_exited(tmp_path: Path) -> None:
     qemu = stand_in_qemu(files)
     lines: list[str] = []
     down(files, lines.append)
-    assert gone(qemu), "down returned while QEMU still ran"
+    assert gone(qemu), ("down returned while QEMU still ran", lines)
     assert lines and "exited" in lines[0] and "after SIGTERM" in lines[0], lines
     assert not files.pidfile.exists() and not files.state_file.exists()
     qemu.wait()
@@ -359,8 +370,8 @@ def test_down_kills_a_qemu_that_ignores_sigterm(tmp_path: Path, monkeypatch: pyt
     lines: list[str] = []
     try:
         down(files, lines.append)
-        assert gone(qemu), "down returned while QEMU still ran"
-        assert lines and "did not exit" in lines[0] and "killed" in lines[0], lines
+        assert gone(qemu), ("down returned while QEMU still ran", lines)
+        assert lines and "did not exit" in lines[0] and "killed" in lines[0], (lines, qemu.wait())
         assert not files.pidfile.exists() and not files.state_file.exists()
     finally:
         qemu.kill()
@@ -396,7 +407,7 @@ def test_down_stops_a_qemu_that_ignores_system_powerdown(tmp_path: Path, monkeyp
     lines: list[str] = []
     try:
         down(files, lines.append)
-        assert gone(qemu), "down returned while QEMU still ran"
+        assert gone(qemu), ("down returned while QEMU still ran", lines)
         assert asked[-2:] == ["system_powerdown", "quit"], asked
         assert "ignored system_powerdown" in lines[0] and "killed" in lines[0], lines
         assert not files.pidfile.exists() and not files.state_file.exists() and not files.qmp.exists()

@@ -28,6 +28,7 @@ class CommandResult:
     # Why this answer cannot be trusted, "" when it can: a tool it ran is missing or not the real one
     # ("the real getcap is missing: ..."), or /etc/ld.so.preload is set. Probes make it "not judged".
     refused: str = ""
+    waited: float = 0.0  # seconds the session waited for the answer (the whole budget when it timed out)
 
 
 class Shell(Protocol):

@@ -10,6 +10,8 @@ import pytest
 
 from checkers.probes import REGISTRY, argument_problems, run_probe
 from checkers.session import ShellSession, local_argv
+from trainer.curriculum.model import Check, Location
+from trainer.labs.runner import ask_ahead, run_check
 
 
 def test_file_exists_and_absent(local_shell: ShellSession, tmp_path: Path) -> None:
@@ -136,3 +138,53 @@ def test_file_owner(local_shell: ShellSession, tmp_path: Path) -> None:
     assert run_probe(local_shell, "file.owner", {"path": str(target), "user": me}).passed
     assert not run_probe(local_shell, "file.owner", {"path": str(target), "user": "65534"}).passed
     assert not run_probe(local_shell, "file.owner", {"path": str(tmp_path / "none"), "user": me}).passed
+
+
+def test_run_many_answers_each_command_as_run_would(local_shell: ShellSession, tmp_path: Path) -> None:
+    """Many commands in one write: each its own status, output and stderr, in order; more text than
+    one write takes (``BATCH_BYTES``) and output larger than the pty holds do not jam the session."""
+    (tmp_path / "f").write_text("hello\n")
+    big = "head -c 300000 /dev/zero | tr '\\0' x; echo"
+    requests = [
+        (f"cat {shlex.quote(str(tmp_path / 'f'))}", 10.0, True),
+        ("echo out; echo err >&2; exit 3", 10.0, False),
+        (big, 30.0, True),
+        *[(f"echo {n} {'y' * 900}", 10.0, True) for n in range(40)],  # over 16 KiB of command text
+        ("echo 'it''s' \"$((6 * 7))\"", 10.0, True),
+    ]
+    results = local_shell.run_many(requests)
+    expected = [local_shell.run(command, timeout, merge) for command, timeout, merge in requests]
+    assert [r and (r.status, r.output, r.errors) for r in results] == [(e.status, e.output, e.errors) for e in expected]
+    assert results[1] is not None and (results[1].status, results[1].output, results[1].errors) == (3, "out\n", "err\n")
+    assert results[2] is not None and len(results[2].output) == 300001
+
+
+def test_run_many_after_a_timeout_leaves_the_rest_unasked(local_shell: ShellSession) -> None:
+    results = local_shell.run_many([("echo before", 10.0, True), ("sleep 5", 0.3, True), ("echo after", 10.0, True)])
+    assert results[0] is not None and results[0].output == "before\n"
+    assert results[1] is not None and results[1].timed_out
+    assert results[2] is None  # not run: the shell was closed under the hung command
+    assert local_shell.run("echo alive").output == "alive\n"
+
+
+def test_checks_asked_ahead_judge_as_asked_live(local_shell: ShellSession, tmp_path: Path) -> None:
+    """A lab's checks run with their first commands sent at once give the verdicts each gives alone,
+    with a settling check asking again live, and kernel-view reads (fresh tokens) run live."""
+    (tmp_path / "a").write_text("1\n")
+    here = Location(tmp_path / "lab.yaml", 1)
+    checks = [
+        Check("a", "file.contains", {"path": str(tmp_path / "a"), "pattern": "^1$"}, "h", here),
+        Check("same", "file.contains", {"path": str(tmp_path / "a"), "pattern": "^1$"}, "h", here),
+        Check("no", "command.status", {"command": f"test -e {tmp_path / 'b'}"}, "h", here),
+        Check("kernel", "kernel.status", {"command": "test -r /proc/self/status"}, "h", here),
+    ]
+    before = local_shell.commands
+    shells = ask_ahead(local_shell, checks, {})
+    assert local_shell.commands - before == 2  # file.contains once for both, command.status; not the kernel read
+    ahead = [run_check(shell, check, {}).verdict for shell, check in zip(shells, checks, strict=True)]
+    live = [run_check(local_shell, check, {}).verdict for check in checks]
+    assert [v.outcome for v in ahead] == [v.outcome for v in live] == ["pass", "pass", "fail", "pass"]
+    assert [v.seen for v in ahead] == [v.seen for v in live]
+    (tmp_path / "b").touch()  # the state changed since it was asked ahead: a second ask goes live
+    again = shells[2]
+    assert run_check(again, checks[2], {}).verdict.outcome == "pass"

@@ -47,7 +47,15 @@ from trainer.curriculum.exercises import GIVEN, PLACEHOLDER, WORKDIR
 from trainer.curriculum.model import Exercise
 from trainer.errors import CANNOT_RUN, Lpic3Error, TargetError, UsageError
 from trainer.labs.render import choose_params, preview, render, render_shell
-from trainer.labs.runner import CheckResult, ScriptFailed, missing_requirements, outcome, run_check, run_script
+from trainer.labs.runner import (
+    CheckResult,
+    ScriptFailed,
+    ask_ahead,
+    missing_requirements,
+    outcome,
+    run_check,
+    run_script,
+)
 from trainer.labs.selftest import selftest
 from trainer.sandbox.files import SandboxFiles
 from trainer.sandbox.vm import reset as reset_sandbox
@@ -297,12 +305,16 @@ class Lab:
         results = []
         with self.connection.use(cancel, self._where(values)) as session:
             self._requirements(session)
-            for check in self.exercise.checks:
+            # explained: each command live, so the time shown is its own
+            shells = (
+                [session for _ in self.exercise.checks] if explain else ask_ahead(session, self.exercise.checks, values)
+            )
+            for check, shell in zip(self.exercise.checks, shells, strict=True):
                 if explain:
-                    recorder = Recorder(session)
+                    recorder = Recorder(shell)
                     result = replace(run_check(recorder, check, values), commands=recorder.take())
                 else:
-                    result = run_check(session, check, values)
+                    result = run_check(shell, check, values)
                 results.append(result)
                 if each is not None:
                     each(result)

@@ -15,6 +15,15 @@ from checkers.probes import (  # noqa: F401 (importing a probe module registers 
     virt,
     xen,
 )
-from checkers.probes.registry import FAIL, NOT_JUDGED, PASS, REGISTRY, Verdict, argument_problems, run_probe
+from checkers.probes.registry import (
+    FAIL,
+    NOT_JUDGED,
+    PASS,
+    REGISTRY,
+    Verdict,
+    argument_problems,
+    first_command,
+    run_probe,
+)
 
-__all__ = ["FAIL", "NOT_JUDGED", "PASS", "REGISTRY", "Verdict", "argument_problems", "run_probe"]
+__all__ = ["FAIL", "NOT_JUDGED", "PASS", "REGISTRY", "Verdict", "argument_problems", "first_command", "run_probe"]

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from checkers.kernelfiles import FUNCTION as KERNEL_VIEW
 from checkers.kernelfiles import KernelViewProblem
 from checkers.probes.values import SEEN_LIMIT, cap
 from checkers.shell import COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult, Shell
@@ -139,11 +140,43 @@ class _Answered:
     def _answer(result: CommandResult, start: float) -> CommandResult:
         if result.timed_out:
             command = " ".join(result.command.split())
-            seconds = time.monotonic() - start
+            seconds = max(time.monotonic() - start, result.waited)  # an answer asked ahead came at once
             raise NoAnswer(result, f"no answer in {seconds:.0f} s (from `{cap(command, 80)}`), not judged; check again")
         if result.refused:
             raise NoAnswer(result, "not judged: " + result.refused)
         return result
+
+
+class _First(BaseException):  # not an Exception: no probe's own ``except Exception`` can swallow it
+    def __init__(self, request: tuple[str, float, bool] | None) -> None:
+        super().__init__()
+        self.request = request
+
+
+class _Dry:
+    """A shell that answers nothing: it stops a probe at its first command and says what it was."""
+
+    def run(self, command: str, timeout: float = COMMAND_TIMEOUT, merge: bool = True) -> CommandResult:
+        raise _First((command, timeout, merge))
+
+    def run_script(self, script: str, timeout: float = SCRIPT_TIMEOUT) -> CommandResult:
+        raise _First(None)
+
+
+def first_command(name: str, args: Mapping[str, object]) -> tuple[str, float, bool] | None:
+    """The first command probe ``name`` runs with ``args`` — (command, timeout, merge), as
+    ``Shell.run`` takes them — found by running it on a shell that answers nothing; ``None`` when it
+    cannot be known ahead: a script first, or a read in the kernel view (each carries a fresh token).
+    A probe's first command depends on its arguments only, so it can be sent before the probe runs
+    (``ShellSession.run_many``), together with the other checks' first commands."""
+    try:
+        REGISTRY[name].func(_Answered(_Dry()), **args)
+    except _First as first:
+        request = first.request
+        return None if request is None or request[0].startswith(KERNEL_VIEW + " ") else request
+    except Exception:  # a probe that fails before it runs anything fails again, live
+        return None
+    return None
 
 
 def run_probe(shell: Shell, name: str, args: Mapping[str, object]) -> Verdict:

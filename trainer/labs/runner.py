@@ -9,14 +9,16 @@ was not judged is "not judged".
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from checkers import lablib
 from checkers.detect import detect
 from checkers.privdir import make_workdir_script, remove_workdir_script
-from checkers.probes import FAIL, NOT_JUDGED, PASS, Verdict, run_probe
+from checkers.probes import FAIL, NOT_JUDGED, PASS, Verdict, first_command, run_probe
 from checkers.record import Ran
-from checkers.shell import SCRIPT_TIMEOUT, Shell
+from checkers.session import Request, ShellSession
+from checkers.shell import COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult, Shell
 from trainer.curriculum.exercises import WORKDIR
 from trainer.curriculum.model import Check, Exercise
 from trainer.labs.render import render, render_args, render_shell
@@ -111,7 +113,41 @@ def run_check(shell: Shell, check: Check, values: dict[str, str], settle: bool =
 
 def run_checks(exercise: Exercise, shell: Shell, values: dict[str, str], settle: bool = True) -> list[CheckResult]:
     """Every check, always all of them: the learner sees each verdict, not just the first failure."""
-    return [run_check(shell, check, values, settle) for check in exercise.checks]
+    shells = ask_ahead(shell, exercise.checks, values)
+    return [run_check(each, check, values, settle) for each, check in zip(shells, exercise.checks, strict=True)]
+
+
+class _Answered:
+    """The shell a check runs on once its first command was asked ahead: that command's answer is
+    given once (a settling retry asks again, live), everything else goes to the session."""
+
+    def __init__(self, shell: Shell, request: Request, answer: CommandResult) -> None:
+        self.shell, self.request = shell, request
+        self.answer: CommandResult | None = answer
+
+    def run(self, command: str, timeout: float = COMMAND_TIMEOUT, merge: bool = True) -> CommandResult:
+        answer, self.answer = self.answer, None
+        if answer is not None and (command, merge) == (self.request[0], self.request[2]):
+            return answer
+        return self.shell.run(command, timeout, merge)
+
+    def run_script(self, script: str, timeout: float = SCRIPT_TIMEOUT) -> CommandResult:
+        return self.shell.run_script(script, timeout)
+
+
+def ask_ahead(shell: Shell, checks: Sequence[Check], values: dict[str, str]) -> list[Shell]:
+    """One shell per check to run it on: on a ``ShellSession`` the first command of every check is
+    sent at once (``run_many``: one round trip for the lab, not one per check; the same command
+    once), and each check gets its answer; a command that could not be asked ahead runs live."""
+    if not isinstance(shell, ShellSession):
+        return [shell for _ in checks]
+    firsts = [first_command(check.probe, render_args(check.probe, check.args, values)) for check in checks]
+    asked = list(dict.fromkeys(request for request in firsts if request is not None))
+    answers = dict(zip(asked, shell.run_many(asked), strict=True))
+    return [
+        shell if request is None or (answer := answers[request]) is None else _Answered(shell, request, answer)
+        for request in firsts
+    ]
 
 
 def missing_requirements(exercise: Exercise, shell: Shell) -> list[str]:

@@ -46,6 +46,7 @@ TOOLS = (
     "hostname",
     "ip",
     "isoinfo",  # reads a NoCloud seed ISO without mounting it (353.3-nocloud-seed; genisoimage)
+    "lxc",  # LXD's client (lxd-client): `lxc query` and `lxc info` ask the daemon (352.2-lxd-container)
     "lxc-cgroup",
     "lxc-info",
     "mkdir",  # mkdir and mount: the kernel view's fresh /proc, /sys and cgroups (checkers/kernelfiles.py)

@@ -101,8 +101,53 @@ def _start_lxc_net(log_dir: Path) -> Record | None:
     return {"script": script}
 
 
+# What `lxd init --auto` would make, less the network: on a machine with no free private IPv4 subnet
+# (CI's) it cannot make lxdbr0 and fails. Labs launch instances without a NIC from local images.
+_LXD_PRESEED = """
+storage_pools:
+- name: default
+  driver: dir
+profiles:
+- name: default
+  devices:
+    root: {path: /, pool: default, type: disk}
+"""
+
+
+def _within(seconds: float, command: list[str], stdin: str | None = None) -> str | None:
+    """What ``command`` printed when it succeeded within ``seconds``; None when it failed or hung."""
+    try:
+        done = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=seconds, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _start_lxd(log_dir: Path) -> Record | None:
+    """LXD started by hand, as its service would; set up with a ``dir`` pool only the first time
+    (its state in /var/lib/lxd outlives the daemon). ``lxd shutdown`` stops it and its instances."""
+    if not shutil.which("lxd") or _answers(["lxc", "info"]):
+        return None
+    daemon = subprocess.Popen(
+        ["lxd", "--group", "root", "--logfile", str(log_dir / "lxd.log")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    _within(130, ["lxd", "waitready", "--timeout", "120"])
+    if (_within(30, ["lxc", "query", "/1.0/storage-pools"]) or "").split() == ["[]"]:
+        _within(60, ["lxd", "init", "--preseed"], _LXD_PRESEED)
+    return {"processes": [[daemon.pid, _start_time(daemon.pid)]], "shutdown": ["lxd", "shutdown"]}
+
+
 def _stop(record: Record) -> None:
     processes = record.get("processes")
+    shutdown = record.get("shutdown")
+    if isinstance(shutdown, list) and isinstance(processes, list) and _start_time(processes[0][0]) == processes[0][1]:
+        # The daemon's own clean stop first (its instances too), asked only while the very process
+        # the lease started still runs: then it is the one that answers on the socket.
+        _within(180, shutdown)
     for pid, start in reversed(processes if isinstance(processes, list) else []):
         _terminate(pid, start)
     script = record.get("script")
@@ -114,6 +159,7 @@ _STARTERS: dict[str, Callable[[Path], Record | None]] = {
     "libvirtd": _start_libvirtd,
     "dockerd": _start_dockerd,
     "lxc-net": _start_lxc_net,
+    "lxd": _start_lxd,
 }
 
 
@@ -164,3 +210,7 @@ def ensure_dockerd(log: Path) -> Stop:
 
 def ensure_lxc_net() -> Stop:
     return _lease("lxc-net", Path("/tmp"))
+
+
+def ensure_lxd(log: Path) -> Stop:
+    return _lease("lxd", log.parent)

@@ -11,7 +11,7 @@ import pytest
 from checkers.detect import Feature, detect
 from checkers.session import ShellSession, local_argv
 from tests.conftest import Tree
-from tests.daemons import ensure_dockerd, ensure_libvirtd, ensure_lxc_net
+from tests.daemons import ensure_dockerd, ensure_libvirtd, ensure_lxc_net, ensure_lxd
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Exercise
 from trainer.curriculum.problems import Severity
@@ -154,7 +154,7 @@ BUNDLED = load_curriculum().exercises
 
 @pytest.fixture(scope="session")
 def lab_daemons(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """libvirtd, dockerd and lxc-net for the labs that need them, when installed; stopped by PID."""
+    """libvirtd, dockerd, lxc-net and LXD for the labs that need them, when installed; stopped by PID."""
     needed = {feature for exercise in BUNDLED for feature in exercise.requires}
     stops = []
     if os.geteuid() == 0:
@@ -164,6 +164,8 @@ def lab_daemons(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             stops.append(ensure_dockerd(tmp_path_factory.mktemp("dockerd") / "dockerd.log"))
         if "lxc" in needed:
             stops.append(ensure_lxc_net())
+        if "lxd" in needed:
+            stops.append(ensure_lxd(tmp_path_factory.mktemp("lxd") / "lxd.log"))
     yield
     for stop in reversed(stops):
         stop()

@@ -1,6 +1,6 @@
 """Each probe against real state the test makes itself: namespaces, cgroups, capabilities, links,
-images, libvirt domains and networks, Docker containers, LXC containers. Everything is named
-lpic3-test-* and removed afterwards; daemons the test had to start are stopped by PID."""
+images, libvirt domains and networks, Docker containers, LXC containers, LXD instances. Everything is
+named lpic3-test-* and removed afterwards; daemons the test had to start are stopped by PID."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 
 from checkers.probes import run_probe
 from checkers.session import ShellSession
-from tests.daemons import ensure_dockerd, ensure_libvirtd, ensure_lxc_net
+from tests.daemons import ensure_dockerd, ensure_libvirtd, ensure_lxc_net, ensure_lxd
 
 ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not ROOT, reason="creating namespaces, cgroups and links needs root")
@@ -146,6 +146,10 @@ def test_cgroup_limits_and_membership(local_shell: ShellSession, name: str) -> N
         assert run_probe(local_shell, "cgroup.limit", {"group": group, "limit": "pids", "equals": "5"}).passed
         member = {"pid_cmd": f"echo {proc.pid}", "group": group}
         assert run_probe(local_shell, "cgroup.member", member).passed
+        of_process = {"pid_cmd": f"echo {proc.pid}", "limit": "memory", "equals": "64M"}
+        assert run_probe(local_shell, "cgroup.process-limit", of_process).passed
+        halved = run_probe(local_shell, "cgroup.process-limit", of_process | {"equals": "32M"})
+        assert not halved.passed and "67108864 (64 MiB)" in halved.seen and group in halved.seen
         if not v2:
             outside = run_probe(local_shell, "cgroup.member", member | {"controller": "pids"})
             assert not outside.passed  # moved in the memory hierarchy only
@@ -281,4 +285,48 @@ def test_lxc(local_shell: ShellSession, name: str) -> None:
         ).passed
     finally:
         sh(f"lxc-stop -k -n {name} 2>/dev/null; lxc-destroy -n {name} >/dev/null 2>&1; true")
+        stop()
+
+
+@needs_root
+def test_lxd(local_shell: ShellSession, tmp_path: Path, name: str) -> None:
+    """An LXD instance from a BusyBox image the test imports (no image server), as LXD and the kernel see it."""
+    needs("lxd", "lxc", "busybox")
+    stop = ensure_lxd(tmp_path / "lxd.log")
+    try:
+        root = tmp_path / "image" / "rootfs"
+        for folder in ("bin", "sbin", "proc", "sys", "dev", "tmp", "etc"):
+            (root / folder).mkdir(parents=True)
+        shutil.copy(shutil.which("busybox") or "/bin/busybox", root / "bin" / "busybox")
+        (root.parent / "metadata.yaml").write_text(
+            f"architecture: {os.uname().machine}\ncreation_date: {int(time.time())}\nproperties: {{os: {name}}}\n"
+        )
+        sh(
+            f"ln -s busybox {root}/bin/sh; ln -s ../bin/busybox {root}/sbin/init;"
+            f" tar -C {root.parent} -czf {tmp_path}/image.tar.gz metadata.yaml rootfs;"
+            f" lxc image import {tmp_path}/image.tar.gz --alias {name} >/dev/null;"
+            f" lxc init {name} {name} -c limits.memory=64MiB >/dev/null"
+        )
+        running = {"name": name, "status": "Running"}
+        stopped = run_probe(local_shell, "lxd.instance", running)
+        assert not stopped.passed and "Stopped" in stopped.seen
+        limit = {"pid_cmd": f"lxc info {name} | awk '$1 == \"PID:\" {{print $2}}'", "limit": "memory", "equals": "64M"}
+        no_pid = run_probe(local_shell, "cgroup.process-limit", limit)
+        assert not no_pid.passed and "printed no PID" in no_pid.seen
+        sh(f"lxc start {name}; lxc snapshot {name} before")
+        assert run_probe(local_shell, "lxd.instance", running).passed
+        memory = {"name": name, "key": "limits.memory", "equals": "65536KiB"}  # the same size spelled otherwise
+        assert run_probe(local_shell, "lxd.instance", memory).passed
+        decimal = run_probe(local_shell, "lxd.instance", memory | {"equals": "64MB"})
+        assert not decimal.passed and "limits.memory = 64MiB" in decimal.seen
+        assert run_probe(local_shell, "lxd.instance", {"name": name, "key": "image.os", "equals": name}).passed
+        assert run_probe(local_shell, "lxd.instance", {"name": name, "snapshot": "before"}).passed
+        other = run_probe(local_shell, "lxd.instance", {"name": name, "snapshot": "after"})
+        assert not other.passed and "snapshots: before" in other.seen
+        kernel = run_probe(local_shell, "cgroup.process-limit", limit)
+        assert kernel.passed and f"lxc.payload.{name}" in kernel.seen, kernel
+        missing = run_probe(local_shell, "lxd.instance", {"name": f"{name}-none"})
+        assert not missing.passed and "not found" in missing.seen
+    finally:
+        sh(f"lxc delete --force {name} >/dev/null 2>&1; lxc image delete {name} >/dev/null 2>&1; true")
         stop()

@@ -212,11 +212,17 @@ def test_forged_cgroup_control_file_fails_cgroup_limit(cgroup: Cgroup, tmp_path:
         assert run_probe(session, "cgroup.limit", limit | {"equals": "5"}).outcome == PASS
 
 
-def test_forged_proc_pid_cgroup_fails_cgroup_member(cgroup: Cgroup, sleeper: int, tmp_path: Path) -> None:
-    listing = f"/proc/{sleeper}/cgroup"
+def moved_in_a_forgery(cgroup: Cgroup, pid: int, tmp_path: Path) -> tuple[str, Path]:
+    """/proc/PID/cgroup, and a copy of it that puts the process in ``cgroup`` (which it is not in)."""
+    listing = f"/proc/{pid}/cgroup"
     v2 = cgroup.dir.parent == Path("/sys/fs/cgroup")
     line = r"^0::.*$" if v2 else r"^(\d+):pids:.*$"
     fake = forged(tmp_path, Path(listing).read_text(), line, f"0::/{cgroup.name}" if v2 else rf"\1:pids:/{cgroup.name}")
+    return listing, fake
+
+
+def test_forged_proc_pid_cgroup_fails_cgroup_member(cgroup: Cgroup, sleeper: int, tmp_path: Path) -> None:
+    listing, fake = moved_in_a_forgery(cgroup, sleeper, tmp_path)
     member = {"pid_cmd": f"echo {sleeper}", "group": cgroup.name, "controller": "pids"}
     with private_session() as session:
         assert run_probe(session, "cgroup.member", member).outcome == FAIL  # not moved
@@ -228,6 +234,20 @@ def test_forged_proc_pid_cgroup_fails_cgroup_member(cgroup: Cgroup, sleeper: int
         assert run_probe(session, "cgroup.member", member).outcome == PASS
         mount(session, fake, listing)  # the truth, forged: still tampered
         assert tampered(run_probe(session, "cgroup.member", member), listing)
+
+
+def test_forged_proc_pid_cgroup_fails_cgroup_process_limit(cgroup: Cgroup, sleeper: int, tmp_path: Path) -> None:
+    """Believed, the forgery would put the process under the cgroup's limit of 5 tasks."""
+    listing, fake = moved_in_a_forgery(cgroup, sleeper, tmp_path)
+    limit = {"pid_cmd": f"echo {sleeper}", "limit": "pids", "equals": "5"}
+    with private_session() as session:
+        assert run_probe(session, "cgroup.process-limit", limit).outcome == FAIL  # not moved
+        mount(session, fake, listing)
+        verdict = run_probe(session, "cgroup.process-limit", limit)
+        assert tampered(verdict, listing), verdict
+        umount(session, listing)
+        (cgroup.dir / "cgroup.procs").write_text(str(sleeper))
+        assert run_probe(session, "cgroup.process-limit", limit).outcome == PASS
 
 
 def test_a_tmpfs_over_the_hierarchy_and_another_process_bound_over_a_pid(

@@ -73,21 +73,28 @@ def _shown(limit: str, seen: str) -> str:
     return f"{seen} ({mib:g} MiB)" if mib >= 1 else f"{seen} ({size / 1024:g} KiB)"
 
 
+_LIMIT = Arg(
+    str,
+    help="memory (bytes), pids (count), cpu-quota or cpu-period (microseconds)",
+    pattern="memory|pids|cpu-quota|cpu-period",
+)
+_EQUALS = Arg(
+    str, help="expected value as the kernel shows it, or 'max' for no limit; memory also as 256M (binary units)"
+)
+
+
 @probe(
     "cgroup.limit",
     "a cgroup's memory, pids, CPU-quota or CPU-period limit, read from v2 or v1 files",
     group=Arg(str, help="cgroup path below the hierarchy root, e.g. lpic3/web"),
-    limit=Arg(
-        str,
-        help="memory (bytes), pids (count), cpu-quota or cpu-period (microseconds)",
-        pattern="memory|pids|cpu-quota|cpu-period",
-    ),
-    equals=Arg(
-        str, help="expected value as the kernel shows it, or 'max' for no limit; memory also as 256M (binary units)"
-    ),
+    limit=_LIMIT,
+    equals=_EQUALS,
 )
 def cgroup_limit(shell: Shell, group: str, limit: str, equals: str) -> Verdict:
-    version = cgroup_version(shell)
+    return _limit(shell, cgroup_version(shell), group, limit, equals)
+
+
+def _limit(shell: Shell, version: int, group: str, limit: str, equals: str) -> Verdict:
     v2_file, controller, v1_file = LIMITS[limit]
     path = f"{ROOT}/{group}/{v2_file}" if version == 2 else f"{ROOT}/{controller}/{group}/{v1_file}"
     result = run_in_view(shell, f"cat {shlex.quote(path)}", [path])
@@ -95,6 +102,46 @@ def cgroup_limit(shell: Shell, group: str, limit: str, equals: str) -> Verdict:
         return Verdict(False, f"{limit} limit {equals} on {group}", f"cannot read {path}: {result.output.strip()}")
     seen = _normalise(limit, result.output, version)
     return Verdict(_same(limit, seen, equals), f"{path} = {equals}", f"{path} = {_shown(limit, seen)}")
+
+
+@probe(
+    "cgroup.process-limit",
+    "the memory, pids, CPU-quota or CPU-period limit of the cgroup a process is in (v2, or v1: the limit's controller)",
+    pid_cmd=PID_ARG,
+    limit=_LIMIT,
+    equals=_EQUALS,
+)
+def cgroup_process_limit(shell: Shell, pid_cmd: str, limit: str, equals: str) -> Verdict:
+    """For a container whose cgroup its manager names and places (LXD's ``lxc.payload.NAME``, where
+    the host's layout puts it): a lab knows the process, not the group. The group is the one the
+    kernel lists for the process, so a limit written on any other group does not count."""
+    pid, why = find_pid(shell, pid_cmd)
+    if pid is None:
+        return Verdict(False, f"{limit} limit {equals} on the cgroup of a process", why)
+    version, paths, listing = _cgroups_of(shell, pid)
+    hierarchy = LIMITS[limit][1] if version == 1 else "(v2)"
+    group = paths.get(hierarchy, "").strip("/")
+    wanted = f"{limit} limit {equals} on the cgroup of process {pid}"
+    if hierarchy not in paths:
+        where = f"no {hierarchy} line" if version == 1 else "no cgroup v2 line"
+        return Verdict(False, wanted, f"{where} in /proc/{pid}/cgroup: {excerpt(listing)}")
+    if not group:
+        return Verdict(equals == "max", wanted, f"process {pid} is in the root cgroup, where no limit applies")
+    verdict = _limit(shell, version, group, limit, equals)
+    return Verdict(verdict.passed, f"process {pid}: {verdict.expected}", verdict.seen)
+
+
+def _cgroups_of(shell: Shell, pid: int) -> tuple[int, dict[str, str], str]:
+    """The cgroup version, the cgroup path of ``pid`` per v1 controller (``(v2)`` for the unified
+    line), and /proc/PID/cgroup as read, all in the kernel view."""
+    read = run_in_view(shell, f"{_VERSION}; cat /proc/{pid}/cgroup", [ROOT, f"/proc/{pid}/cgroup"], merge=False)
+    version, _, listing = read.output.partition("\n")
+    paths = {}
+    for line in listing.splitlines():
+        _, controllers, path = [*line.split(":", 2), "", ""][:3]
+        for name in controllers.split(",") if controllers else ["(v2)"]:
+            paths[name] = path
+    return _version(version), paths, listing
 
 
 @probe(
@@ -108,16 +155,9 @@ def cgroup_member(shell: Shell, pid_cmd: str, group: str, controller: str = "mem
     pid, why = find_pid(shell, pid_cmd)
     if pid is None:
         return Verdict(False, f"a process in cgroup /{group}", why)
-    read = run_in_view(shell, f"{_VERSION}; cat /proc/{pid}/cgroup", [ROOT, f"/proc/{pid}/cgroup"], merge=False)
-    version, _, listing = read.output.partition("\n")
-    lines = listing.splitlines()
-    paths = {}
-    for line in lines:
-        _, controllers, path = [*line.split(":", 2), "", ""][:3]
-        for name in controllers.split(",") if controllers else ["(v2)"]:
-            paths[name] = path
+    version, paths, listing = _cgroups_of(shell, pid)
     wanted = "/" + group.strip("/")
-    hierarchy = controller if _version(version) == 1 else "(v2)"
+    hierarchy = controller if version == 1 else "(v2)"
     seen = paths.get(hierarchy)
     if seen is None:
         where = f"no {controller} line" if hierarchy == controller else "no cgroup v2 line"

@@ -1,9 +1,11 @@
-"""Containers: LXC (lxc-info) and Docker or podman (inspect JSON)."""
+"""Containers: LXC (lxc-info), LXD (its REST API through `lxc query`) and Docker or podman (inspect JSON)."""
 
 from __future__ import annotations
 
 import json
+import re
 import shlex
+from urllib.parse import quote, unquote
 
 from checkers.probes.registry import Arg, Verdict, probe
 from checkers.probes.values import excerpt, shown, walk
@@ -64,3 +66,87 @@ def container_inspect(
         return Verdict(False, wanted, f"unreadable {engine} output: {excerpt(result.output)}")
     seen = shown(found)
     return Verdict(seen == equals, wanted, f"{key} = {seen}")
+
+
+# LXD's byte sizes (``units.ParseByteSizeString``): decimal kB-EB, binary KiB-EiB, a bare number is bytes.
+_LXD_UNITS = {
+    "": 1,
+    "B": 1,
+    " bytes": 1,
+    **{f"{prefix}B": 1000 ** (n + 1) for n, prefix in enumerate("kMGTPE")},
+    **{f"{prefix}iB": 1024 ** (n + 1) for n, prefix in enumerate("KMGTPE")},
+}
+_LXD_SIZE = re.compile(r"(\d+)(" + "|".join(_LXD_UNITS) + ")")
+
+
+def _lxd_bytes(text: str) -> int | None:
+    """A size as LXD reads it (``64MiB``, ``64MB``, ``67108864``), in bytes; None when it is not one."""
+    match = _LXD_SIZE.fullmatch(text)
+    return int(match[1]) * _LXD_UNITS[match[2]] if match else None
+
+
+def _lxd_same(seen: str, equals: str) -> bool:
+    """Equal text; or, when ``equals`` is a size with a unit, the same number of bytes (64MiB is
+    67108864, and 64MB is not): the task names the size, any spelling LXD reads as it will do."""
+    if seen == equals:
+        return True
+    sized = _LXD_SIZE.fullmatch(equals)
+    return bool(sized and sized[2]) and _lxd_bytes(seen) == _lxd_bytes(equals)
+
+
+def _json(text: str) -> object:
+    """``text`` parsed as JSON, or None when it is not JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+@probe(
+    "lxd.instance",
+    "an LXD instance (`lxc query`): its status, a key of its expanded config (profiles included), a snapshot",
+    name=Arg(str, help="instance name (in LXD's default project)"),
+    status=Arg(str, required=False, help="Running, Stopped or Frozen, as LXD reports it"),
+    key=Arg(
+        str,
+        required=False,
+        help="a key of the expanded config, what the instance's own config and its profiles make: limits.memory",
+    ),
+    equals=Arg(
+        str,
+        required=False,
+        help="the key's expected value; a size with a unit (64MiB) matches any spelling of it (67108864)",
+    ),
+    snapshot=Arg(str, required=False, help="the name of a snapshot the instance must have"),
+)
+def lxd_instance(
+    shell: Shell,
+    name: str,
+    status: str | None = None,
+    key: str | None = None,
+    equals: str | None = None,
+    snapshot: str | None = None,
+) -> Verdict:
+    wanted = " ".join(
+        filter(None, [f"LXD instance {name}", status, key and f"{key} = {equals}", snapshot and f"snapshot {snapshot}"])
+    )
+    path = f"/1.0/instances/{quote(name, safe='')}"
+    found = shell.run(f"lxc query {shlex.quote(path)}", merge=False)
+    if found.status != 0:
+        return Verdict(False, wanted, f"lxc query {path}: {excerpt(found.errors or found.output)}")
+    instance = _json(found.output)
+    if not isinstance(instance, dict):
+        return Verdict(False, wanted, f"unreadable answer from LXD: {excerpt(found.output)}")
+    seen = [f"LXD instance {name} {instance.get('status', 'of unknown status')}"]
+    ok = status is None or instance.get("status") == status
+    if key:
+        value = (instance.get("expanded_config") or {}).get(key)
+        seen.append(f"{key} = {value if value is not None else 'unset'}")
+        ok = ok and isinstance(value, str) and _lxd_same(value, equals or "")
+    if snapshot:
+        listing = shell.run(f"lxc query {shlex.quote(path + '/snapshots')}", merge=False)
+        urls = _json(listing.output) if listing.status == 0 else None
+        names = [unquote(str(url).rsplit("/", 1)[-1]) for url in urls] if isinstance(urls, list) else []
+        seen.append(f"snapshots: {', '.join(names) or 'none'}")
+        ok = ok and snapshot in names
+    return Verdict(ok, wanted, ", ".join(seen))

@@ -214,3 +214,16 @@ def ensure_lxc_net() -> Stop:
 
 def ensure_lxd(log: Path) -> Stop:
     return _lease("lxd", log.parent)
+
+
+@contextlib.contextmanager
+def docker_turn(alone: bool = False) -> Iterator[None]:
+    """A machine-wide turn on the Docker daemon: shared by the tests that make and remove containers,
+    ``alone`` for the Vagrant labs. Vagrant 2.3.4's docker provider lists every container on the host
+    (``docker ps -a -q``) and then inspects each one: a container another test removes in between
+    makes ``vagrant up`` fail ("No such object"), which says nothing about the lab. A turn alone
+    waits until no shared turn is held, and holds new ones off while it lasts."""
+    _STATE.mkdir(mode=0o700, exist_ok=True)
+    with (_STATE / "docker-turn.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        yield  # closing the file lets the lock go

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Iterator
+from contextlib import nullcontext
 
 import pytest
 
 from checkers.detect import Feature, detect
 from checkers.session import ShellSession, local_argv
 from tests.conftest import Tree
-from tests.daemons import ensure_dockerd, ensure_libvirtd, ensure_lxc_net, ensure_lxd
+from tests.daemons import docker_turn, ensure_dockerd, ensure_libvirtd, ensure_lxc_net, ensure_lxd
 from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Exercise
 from trainer.curriculum.problems import Severity
@@ -195,7 +196,8 @@ def test_bundled_lab_contract_on_this_machine(exercise: Exercise, features: dict
     missing = [f"{name} ({features[name].reason})" for name in exercise.requires if not features[name].available]
     if missing:
         pytest.skip(f"{exercise.id} cannot run here: needs {', '.join(missing)}")
-    with ShellSession(local_argv(), "local") as session:
+    docker = docker_turn("vagrant" in exercise.requires) if "docker" in exercise.requires else nullcontext()
+    with docker, ShellSession(local_argv(), "local") as session:
         for seed in lab_seeds():
             values = choose_params(exercise, random.Random(seed))
             report = selftest(exercise, session, values)

@@ -16,7 +16,7 @@ import pytest
 
 from checkers.probes import run_probe
 from checkers.session import ShellSession
-from tests.daemons import ensure_dockerd, ensure_libvirtd, ensure_lxc_net, ensure_lxd
+from tests.daemons import docker_turn, ensure_dockerd, ensure_libvirtd, ensure_lxc_net, ensure_lxd
 
 ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not ROOT, reason="creating namespaces, cgroups and links needs root")
@@ -249,26 +249,28 @@ def test_docker_inspect(local_shell: ShellSession, tmp_path: Path, name: str) ->
     needs("dockerd", "docker", "busybox")
     stop = ensure_dockerd(tmp_path / "dockerd.log")
     image = f"{name}/base:busybox"
-    try:
-        root = tmp_path / "rootfs"
-        (root / "bin").mkdir(parents=True)
-        shutil.copy(shutil.which("busybox") or "/bin/busybox", root / "bin" / "busybox")
-        sh(
-            f"ln -s busybox {root}/bin/sh; ln -s busybox {root}/bin/sleep; tar -C {root} -cf {tmp_path}/r.tar . ;"
-            f" docker import {tmp_path}/r.tar {image} >/dev/null;"
-            f" docker run -d --name {name} --restart unless-stopped -m 64m {image} sleep 120 >/dev/null"
-        )
-        inspect = {"name": name, "key": "HostConfig.RestartPolicy.Name", "equals": "unless-stopped"}
-        assert run_probe(local_shell, "container.inspect", inspect).passed
-        assert run_probe(
-            local_shell, "container.inspect", inspect | {"key": "HostConfig.Memory", "equals": "67108864"}
-        ).passed
-        assert run_probe(local_shell, "container.inspect", inspect | {"key": "State.Running", "equals": "true"}).passed
-        assert not run_probe(local_shell, "container.inspect", inspect | {"equals": "always"}).passed
-        assert not run_probe(local_shell, "container.inspect", inspect | {"name": f"{name}-none"}).passed
-    finally:
-        sh(f"docker rm -f {name} >/dev/null 2>&1; docker rmi {image} >/dev/null 2>&1; true")
-        stop()
+    with docker_turn():  # it makes and removes a container: no Vagrant lab meanwhile
+        try:
+            root = tmp_path / "rootfs"
+            (root / "bin").mkdir(parents=True)
+            shutil.copy(shutil.which("busybox") or "/bin/busybox", root / "bin" / "busybox")
+            sh(
+                f"ln -s busybox {root}/bin/sh; ln -s busybox {root}/bin/sleep; tar -C {root} -cf {tmp_path}/r.tar . ;"
+                f" docker import {tmp_path}/r.tar {image} >/dev/null;"
+                f" docker run -d --name {name} --restart unless-stopped -m 64m {image} sleep 120 >/dev/null"
+            )
+            inspect = {"name": name, "key": "HostConfig.RestartPolicy.Name", "equals": "unless-stopped"}
+            assert run_probe(local_shell, "container.inspect", inspect).passed
+            assert run_probe(
+                local_shell, "container.inspect", inspect | {"key": "HostConfig.Memory", "equals": "67108864"}
+            ).passed
+            running = inspect | {"key": "State.Running", "equals": "true"}
+            assert run_probe(local_shell, "container.inspect", running).passed
+            assert not run_probe(local_shell, "container.inspect", inspect | {"equals": "always"}).passed
+            assert not run_probe(local_shell, "container.inspect", inspect | {"name": f"{name}-none"}).passed
+        finally:
+            sh(f"docker rm -f {name} >/dev/null 2>&1; docker rmi {image} >/dev/null 2>&1; true")
+            stop()
 
 
 @needs_root

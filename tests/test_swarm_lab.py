@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from checkers.session import ShellSession, local_argv
-from tests.daemons import ensure_dockerd
+from tests.daemons import docker_turn, ensure_dockerd
 from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
 from trainer.labs.runner import run_script
@@ -46,7 +46,7 @@ def leave_when_safe() -> None:
 def shell(tmp_path: Path) -> Iterator[ShellSession]:
     stop = ensure_dockerd(tmp_path / "dockerd.log")
     try:
-        with ShellSession(local_argv(), "local") as session:
+        with docker_turn(), ShellSession(local_argv(), "local") as session:
             yield session
     finally:
         stop()

@@ -10,6 +10,7 @@ import os
 import random
 import subprocess
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ import pytest
 from checkers.privdir import LAB_ROOT
 from checkers.session import ShellSession
 from tests.conftest import REPO, Tree
-from tests.daemons import ensure_dockerd, ensure_libvirtd
+from tests.daemons import docker_turn, ensure_dockerd, ensure_libvirtd
 from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
 from trainer.labs.runner import ScriptFailed, run_script
@@ -127,7 +128,8 @@ def test_the_same_lab_twice_at_once_on_one_host(lab: str, tmp_path: Path) -> Non
     daemon = {"351.4": ensure_libvirtd, "352.3": lambda: ensure_dockerd(tmp_path / "dockerd.log")}.get(lab[:5])
     stop = daemon() if daemon else None
     try:
-        _twice_at_once(command)
+        with docker_turn() if lab.startswith("352.3") else nullcontext():
+            _twice_at_once(command)
     finally:
         if stop:
             stop()

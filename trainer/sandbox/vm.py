@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import select
 import shlex
@@ -45,6 +46,7 @@ from trainer.sandbox.qmp import Qmp, QmpError
 # Seconds each step takes at most under KVM on an idle machine; budget() scales them.
 READY_SECONDS = 45.0  # boot to a shell on the console and SSH (about 4 s measured with KVM, 14 s with TCG)
 SSH_PROBE_SECONDS = 10.0  # one `ssh ... true` once sshd listens
+CLOCK_TOLERANCE = 0.2  # seconds the restored guest's clock may be off before it is moved again
 CONSOLE_ANSWER_SECONDS = 5.0  # the console shell echoes a command
 START_SECONDS = 15.0  # qemu-system-x86_64 -daemonize returns (no guest code runs before it does)
 IMG_SECONDS = 15.0  # qemu-img create of the overlay
@@ -418,6 +420,8 @@ def _wait_console(files: SandboxFiles, deadline: Deadline, accel: str, set_clock
                 console.sendline(f"{fixes if set_clock else ''}echo lpic3-{token}-$((6*7))")
                 echoed = min(answer, deadline.left())
                 if console.expect([f"lpic3-{token}-42", pexpect.TIMEOUT, pexpect.EOF], timeout=echoed) == 0:
+                    if set_clock:
+                        _correct_clock(console, token, min(answer, deadline.left()))
                     return
             _still_running(files)
             if not console.isalive():
@@ -427,6 +431,28 @@ def _wait_console(files: SandboxFiles, deadline: Deadline, accel: str, set_clock
         )
     finally:
         console.close(force=True)
+
+
+def _correct_clock(console: pexpect.spawn[str], token: str, seconds: float) -> None:
+    """The clock set as the command was sent is behind by however long a loaded guest took to run it
+    (seconds, under TCG on a busy host). So measure as NTP does: the guest's time against the host's
+    before and after asking; half the round trip is the error left. Then move the guest's clock by
+    the difference, in the guest's own arithmetic (nanoseconds), so no transit time is added again.
+    A guest that does not answer in time keeps the clock it has: a few seconds off, never a failure."""
+    before = time.time()
+    console.sendline(f"echo lpic3-{token}-clock $(date +%s.%N)")
+    if console.expect([rf"lpic3-{token}-clock (\d+\.\d+)", pexpect.TIMEOUT, pexpect.EOF], timeout=seconds) != 0:
+        return
+    after = time.time()
+    assert isinstance(console.match, re.Match)
+    offset = (before + after) / 2 - float(console.match.group(1))
+    if abs(offset) < CLOCK_TOLERANCE:
+        return
+    console.sendline(
+        f"n=$(( $(date +%s%N) + {round(offset * 1e9)} )); date -s @${{n:0:-9}}.${{n: -9}} >/dev/null; "
+        f"echo lpic3-{token}-set-$((6*7))"
+    )
+    console.expect([f"lpic3-{token}-set-42", pexpect.TIMEOUT, pexpect.EOF], timeout=seconds)
 
 
 def _wait_ssh(files: SandboxFiles, deadline: Deadline, accel: str) -> None:

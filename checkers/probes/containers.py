@@ -8,7 +8,7 @@ import shlex
 from urllib.parse import quote, unquote
 
 from checkers.probes.registry import Arg, Verdict, probe
-from checkers.probes.values import excerpt, shown, walk
+from checkers.probes.values import excerpt, parsed_json, shown, walk
 from checkers.shell import Shell
 
 
@@ -94,14 +94,6 @@ def _lxd_same(seen: str, equals: str) -> bool:
     return bool(sized and sized[2]) and _lxd_bytes(seen) == _lxd_bytes(equals)
 
 
-def _json(text: str) -> object:
-    """``text`` parsed as JSON, or None when it is not JSON."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return None
-
-
 @probe(
     "lxd.instance",
     "an LXD instance (`lxc query`): its status, a key of its expanded config (profiles included), a snapshot",
@@ -134,7 +126,7 @@ def lxd_instance(
     found = shell.run(f"lxc query {shlex.quote(path)}", merge=False)
     if found.status != 0:
         return Verdict(False, wanted, f"lxc query {path}: {excerpt(found.errors or found.output)}")
-    instance = _json(found.output)
+    instance = parsed_json(found.output)
     if not isinstance(instance, dict):
         return Verdict(False, wanted, f"unreadable answer from LXD: {excerpt(found.output)}")
     seen = [f"LXD instance {name} {instance.get('status', 'of unknown status')}"]
@@ -145,7 +137,7 @@ def lxd_instance(
         ok = ok and isinstance(value, str) and _lxd_same(value, equals or "")
     if snapshot:
         listing = shell.run(f"lxc query {shlex.quote(path + '/snapshots')}", merge=False)
-        urls = _json(listing.output) if listing.status == 0 else None
+        urls = parsed_json(listing.output) if listing.status == 0 else None
         names = [unquote(str(url).rsplit("/", 1)[-1]) for url in urls] if isinstance(urls, list) else []
         seen.append(f"snapshots: {', '.join(names) or 'none'}")
         ok = ok and snapshot in names

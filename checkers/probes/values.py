@@ -9,6 +9,14 @@ SEEN_LIMIT = 300  # characters of what a verdict says it saw
 EXCERPT_LIMIT = 160  # characters of a command's output or a file quoted in a verdict
 
 
+def parsed_json(text: str) -> object:
+    """``text`` parsed as JSON, or None when it is not JSON (a tool's error message instead)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
 def walk(value: object, dotted: str) -> object:
     """``value`` at ``dotted`` ('State.Running', 'children.0.info'), or MISSING."""
     for part in dotted.split(".") if dotted else []:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import xml.etree.ElementTree as ET
 
 from checkers.probes.registry import Arg, Verdict, probe
-from checkers.probes.values import shown, walk
+from checkers.probes.values import parsed_json, shown, walk
 from checkers.shell import CommandResult, Shell
 
 _URI = Arg(str, required=False, help="libvirt connection URI (default qemu:///system)")
@@ -28,12 +27,7 @@ def _fields(output: str) -> dict[str, str]:
 
 def _image_info(result: CommandResult) -> object:
     """The parsed ``qemu-img info`` JSON, or None when the command failed or printed something else."""
-    if result.status != 0:
-        return None
-    try:
-        return json.loads(result.output)
-    except json.JSONDecodeError:
-        return None
+    return parsed_json(result.output) if result.status == 0 else None
 
 
 @probe(

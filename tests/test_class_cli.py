@@ -46,8 +46,11 @@ class Instructor:
         return run_lpic3(*args, "--path", str(self.tree), env=self.env)
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
+        """The command, run to be stopped as Ctrl-C stops it: with SIGINT's default disposition even
+        when this test run inherited it ignored (a run a non-interactive shell started with ``&``),
+        since Python makes SIGINT a KeyboardInterrupt only when it was not ignored."""
         return subprocess.Popen(
-            [sys.executable, "-m", "trainer", *args, "--path", str(self.tree)],
+            ["env", "--default-signal=INT", sys.executable, "-m", "trainer", *args, "--path", str(self.tree)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

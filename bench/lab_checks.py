@@ -2,8 +2,9 @@
 
 The bar (labs issue): the whole check within 1.2 times the sum of the commands' own run times plus
 50 ms. "Own run time" is measured inside the target shell ($EPOCHREALTIME around each command), so
-it excludes all framing and pexpect work. For comparison the same commands are run the obvious
-way, one ``bash -c`` subprocess each.
+it excludes all framing and pexpect work. The checks run twice: one round trip per command, and as
+a lab check runs them, every first command asked at once (``trainer.labs.runner.ask_ahead``). For
+comparison the same commands are run the obvious way, one ``bash -c`` subprocess each.
 
     python bench/lab_checks.py [--runs N]
 """
@@ -11,6 +12,7 @@ way, one ``bash -c`` subprocess each.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -23,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from checkers.probes import run_probe
 from checkers.session import ShellSession, local_argv
 from checkers.shell import CommandResult
+from trainer.curriculum.model import Check, Location
+from trainer.labs.runner import ask_ahead, run_check
 
 
 class Recorder:
@@ -97,23 +101,30 @@ def main() -> None:
         verdicts = [run_probe(recorder, name, a) for name, a in plan]
         assert all(v.passed for v in verdicts), [v for v in verdicts if not v.passed]
         commands = recorder.commands
-        totals, owns, subs = [], [], []
+        as_checks = [Check(f"c{n}", name, a, "", Location(folder / "lab.yaml", n)) for n, (name, a) in enumerate(plan)]
+        totals, aheads, owns, subs = [], [], [], []
         for _ in range(args.runs):
             start = time.perf_counter()
             for name, a in plan:
                 run_probe(session, name, a)
             totals.append(time.perf_counter() - start)
+            start = time.perf_counter()  # as a lab check runs them: first commands asked at once
+            for shell, check in zip(ask_ahead(session, as_checks, {}), as_checks, strict=True):
+                assert run_check(shell, check, {}).passed
+            aheads.append(time.perf_counter() - start)
             owns.append(sum(own_time(session, c) for c in commands))
             start = time.perf_counter()
             for c in commands:
                 subprocess.run(["/bin/bash", "-c", c], capture_output=True, check=False)
             subs.append(time.perf_counter() - start)
-    total, own, sub = (statistics.median(x) * 1000 for x in (totals, owns, subs))
-    print(f"{len(plan)} checks, {len(commands)} shell commands, median of {args.runs} runs")
-    print(f"session (whole check):       {total:7.1f} ms")
+    total, ahead, own, sub = (statistics.median(x) * 1000 for x in (totals, aheads, owns, subs))
+    load = os.getloadavg()[0]
+    print(f"{len(plan)} checks, {len(commands)} shell commands, median of {args.runs} runs, load {load:.1f}")
+    print(f"session, one round trip each: {total:7.1f} ms")
+    print(f"session, asked ahead (labs):  {ahead:7.1f} ms")
     print(f"commands' own run time:      {own:7.1f} ms -> bar 1.2 x own + 50 ms = {1.2 * own + 50:.1f} ms")
     print(f"one subprocess per command:  {sub:7.1f} ms")
-    print(f"{'within' if total <= 1.2 * own + 50 else 'OVER'} the bar")
+    print(f"{'within' if ahead <= 1.2 * own + 50 else 'OVER'} the bar")
 
 
 if __name__ == "__main__":

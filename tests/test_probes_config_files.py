@@ -1,6 +1,7 @@
 """The probes that judge configuration files with the real parser of their format, on real files:
 xl.cfg with Xen's libxlutil, xen-tools.conf with xen-create-image --debug, Terraform HCL with
-python-hcl2, clouds.yaml with openstacksdk's loader. A file changed between two checks is read anew
+python-hcl2, clouds.yaml with openstacksdk's loader, Kubernetes manifests with PyYAML and the API
+server's typing rules. A file changed between two checks is read anew
 (the parsers run once per content, checkers/probes/parsed.py)."""
 
 from __future__ import annotations
@@ -118,3 +119,55 @@ def test_clouds_yaml_as_openstacksdk_reads_it(local_shell: ShellSession, tmp_pat
         assert _outcome(local_shell, "openstack.cloud", path=path, cloud="lab", key=key, equals=value)[0] == PASS, key
     outcome, seen = _outcome(local_shell, "openstack.cloud", path=path, cloud="prod", key="region_name", equals="x")
     assert outcome == FAIL and "prod" in seen
+
+
+def test_kubernetes_manifests_judged_as_the_api_server_takes_them(local_shell: ShellSession, tmp_path: Path) -> None:
+    (tmp_path / "web.yaml").write_text(
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: '3'\n"
+        "  selector:\n    matchLabels: {app: web}\n    matchExpressions: [{key: tier, operator: NotIn, values: [db]}]\n"
+        "  template:\n    metadata: {labels: {app: web, tier: front}}\n    spec:\n      containers:\n"
+        "      - {name: web, image: nginx:1.25, ports: [{name: http, containerPort: 8080}],"
+        " resources: {limits: {memory: 134217728}}}\n---\n"
+    )
+    (tmp_path / "svc.json").write_text(
+        '{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Service", "metadata":'
+        ' {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"},'
+        ' {"port": 81, "targetPort": "nope"}, {"port": 8080}]}}]}'
+    )
+    (tmp_path / "notes.txt").write_text("not: [a manifest")  # kubectl apply -f DIR reads only .json, .yaml, .yml
+    path, web = str(tmp_path), {"kind": "Deployment", "name": "web"}
+    container = "spec.template.spec.containers.name=web"
+    field = {"path": path, **web}
+    assert _outcome(local_shell, "kube.field", **field, key="apiVersion", equals="apps/v1")[0] == PASS
+    outcome, seen = _outcome(local_shell, "kube.field", **field, key="spec.replicas", type="integer", equals="3")
+    assert outcome == FAIL and "not an integer" in seen
+    memory = f"{container}.resources.limits.memory"
+    assert _outcome(local_shell, "kube.field", **field, key=memory, type="quantity", equals="128Mi")[0] == PASS
+    assert _outcome(local_shell, "kube.field", **field, key=memory, type="quantity", equals="128M")[0] == FAIL
+    image = f"{container}.image"
+    full = "docker.io/library/nginx:1.25"
+    assert _outcome(local_shell, "kube.field", **field, key=image, type="image", equals=full)[0] == PASS
+    assert _outcome(local_shell, "kube.field", **field, key=image, type="image", equals="nginx")[0] == FAIL  # :latest
+    port = f"{container}.ports.containerPort=8080.containerPort"
+    assert _outcome(local_shell, "kube.field", **field, key=port, type="integer", equals="8080")[0] == PASS
+    assert _outcome(local_shell, "kube.selects", path=path, **web, workload="Deployment/web")[0] == PASS
+    service = {"kind": "Service", "name": "web"}
+    assert _outcome(local_shell, "kube.selects", path=path, **service, workload="Deployment/web")[0] == PASS
+    target = {"path": path, "service": "web", "workload": "Deployment/web"}
+    assert _outcome(local_shell, "kube.target_port", **target, port="80", equals="8080")[0] == PASS  # by name
+    assert _outcome(local_shell, "kube.target_port", **target, port="8080", equals="8080")[0] == PASS  # port's own
+    outcome, seen = _outcome(local_shell, "kube.target_port", **target, port="81", equals="8080")
+    assert outcome == FAIL and "no container port has that name" in seen
+    # a selector that asks for a label the pods lack; a key written twice; a tab; the same object twice
+    text = (tmp_path / "web.yaml").read_text()
+    (tmp_path / "web.yaml").write_text(text.replace("operator: NotIn", "operator: In"))
+    outcome, seen = _outcome(local_shell, "kube.selects", path=path, **web, workload="Deployment/web")
+    assert outcome == FAIL and "not matched: tier In" in seen
+    (tmp_path / "web.yaml").write_text(text.replace("  replicas: '3'\n", "  replicas: 3\n  replicas: 2\n"))
+    outcome, seen = _outcome(local_shell, "kube.field", **field, key="apiVersion", equals="apps/v1")
+    assert outcome == FAIL and "web.yaml:7: not valid YAML" in seen and "twice" in seen
+    (tmp_path / "web.yaml").write_text(text.replace("metadata: {name: web}\n", "metadata:\n\tname: web\n"))
+    assert "not valid YAML" in _outcome(local_shell, "kube.field", **field, key="kind", equals="Deployment")[1]
+    (tmp_path / "web.yaml").write_text(text + text)
+    outcome, seen = _outcome(local_shell, "kube.field", **field, key="apiVersion", equals="apps/v1")
+    assert outcome == FAIL and "defined 2 times" in seen

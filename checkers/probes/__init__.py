@@ -9,6 +9,7 @@ from checkers.probes import (  # noqa: F401 (importing a probe module registers 
     files,
     hcl,
     kernel,
+    kube,
     namespaces,
     network,
     processes,

@@ -62,8 +62,8 @@ def _manifests(shell: Shell, path: str) -> Objects | str:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing a key written twice in one mapping as Kubernetes' reader does
-    (PyYAML alone keeps the last one silently)."""
+    """PyYAML's safe loader, refusing a key written twice in one mapping as kubectl does (its YAML
+    reader stops with 'mapping key "replicas" already defined'); PyYAML alone keeps the last one."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
         keys = [self.construct_object(key, deep=True) for key, _ in node.value]
@@ -210,18 +210,19 @@ _WORKLOAD = Arg(str, help="Kind/name of the object whose pod template makes the 
     ),
 )
 def kube_field(shell: Shell, path: str, kind: str, name: str, key: str, equals: str, type: str = "string") -> Verdict:
-    wanted = f"{path}: {kind} {name}: {key} = {equals}" + (f" ({type})" if type != "string" else "")
+    want = str(quantity(equals)) if type == "quantity" else image(equals) if type == "image" else equals
+    shown_want = f"{equals} = {want}" if want != equals else equals
+    wanted = f"{path}: {kind} {name}: {key} = {shown_want}" + (f" ({type})" if type != "string" else "")
     objects = _manifests(shell, path)
     obj = _one(objects, kind, name) if not isinstance(objects, str) else objects
     if isinstance(obj, str):
         return Verdict(False, wanted, obj)
     value = _get(obj, key)
     seen, refused = _typed(value, type)
-    want = str(quantity(equals)) if type == "quantity" else image(equals) if type == "image" else equals
     if refused:
         return Verdict(False, wanted, f"{key} = {refused}")
-    written = "" if as_text(value) == seen else f" (written {as_text(value)!r})"
-    return Verdict(seen == want, wanted, f"{key} = {seen}{written}")
+    written = "" if as_text(value) == seen else f"{as_text(value)} = "
+    return Verdict(seen == want, wanted, f"{key} = {written}{seen}")
 
 
 def _selector(obj: dict[str, object]) -> tuple[dict[str, str], list[dict[str, object]]] | str:
@@ -327,9 +328,10 @@ def kube_target_port(shell: Shell, path: str, service: str, port: str, workload:
     if entry is None:
         listed = as_text([p.get("port") for p in ports])
         return Verdict(False, wanted, f"Service {service} has no port {port} (an integer); its ports: {listed}")
-    target = entry.get("targetPort", entry["port"])  # no targetPort: the same number as port
+    target = entry.get("targetPort", entry["port"])
     if isinstance(target, int) and not isinstance(target, bool):
-        return Verdict(str(target) == equals, wanted, f"port {port} -> targetPort {target}")
+        how = "" if "targetPort" in entry else " (no targetPort: the port's own number)"
+        return Verdict(str(target) == equals, wanted, f"port {port} -> targetPort {target}{how}")
     containers = _get(pods, "spec.template.spec.containers")
     named = [
         p.get("containerPort")

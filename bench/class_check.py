@@ -52,13 +52,42 @@ def lab_text() -> str:
     )
 
 
-def timed_check(lab: ClassLab) -> tuple[float, float]:
-    """Seconds to the first row and to the last."""
-    began, first = time.perf_counter(), None
+def instructor_cpu(folder: Path) -> float:
+    """CPU seconds used so far by this process, its descendants and the ssh clients and kept-open
+    ssh masters of this run (their command lines name ``folder``; a master leaves the process tree):
+    the instructor machine's work. The student machines' sshd and shells run on this machine too,
+    but in a class they are the students' own computers, so the instructor's side is what has to scale."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    ssh: set[int] = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            is_ssh = Path(f"/proc/{entry}/comm").read_text().strip() == "ssh"
+            if is_ssh and os.fsencode(folder) in Path(f"/proc/{entry}/cmdline").read_bytes():
+                ssh.add(int(entry))
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    mine, grew = {os.getpid()} | ssh, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in mine} - mine
+        mine |= more
+        grew = bool(more)
+    return sum(times.get(pid, 0.0) for pid in mine)
+
+
+def timed_check(lab: ClassLab, folder: Path) -> tuple[float, float, float]:
+    """Seconds to the first row and to the last, and the instructor's CPU seconds for the round."""
+    began, first, cpu = time.perf_counter(), None, instructor_cpu(folder)
     for row in lab.run(CHECK):
         assert row.status == CHECKED and row.passed, (row.status, row.detail)
         first = first if first is not None else time.perf_counter() - began
-    return first or 0.0, time.perf_counter() - began
+    return first or 0.0, time.perf_counter() - began, instructor_cpu(folder) - cpu
 
 
 def main() -> None:
@@ -89,11 +118,11 @@ def main() -> None:
             whole.close()  # the shells go; ssh's kept-open connections stay, as between two commands
             one = ClassLab(exercise, students[:1], gradebook, access)
             whole = ClassLab(exercise, students, gradebook, access, workers=options.workers)
-            report("cold (new shells)", [timed_check(one)], [timed_check(whole)])
+            report("cold (new shells)", [timed_check(one, folder)], [timed_check(whole, folder)])
             ones, alls = [], []
             for _ in range(options.rounds):  # side by side: one machine, then the class, each round
-                ones.append(timed_check(one))
-                alls.append(timed_check(whole))
+                ones.append(timed_check(one, folder))
+                alls.append(timed_check(whole, folder))
             report("warm (open shells)", ones, alls)
             one.close(disconnect=True)
             whole.close(disconnect=True)
@@ -102,13 +131,16 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def report(what: str, ones: list[tuple[float, float]], alls: list[tuple[float, float]]) -> None:
-    one_total = statistics.median(t for _, t in ones)
-    all_total = statistics.median(t for _, t in alls)
-    all_first = statistics.median(f for f, _ in alls)
+def report(what: str, ones: list[tuple[float, float, float]], alls: list[tuple[float, float, float]]) -> None:
+    one_total = statistics.median(t for _, t, _ in ones)
+    all_total = statistics.median(t for _, t, _ in alls)
+    all_first = statistics.median(f for f, _, _ in alls)
+    one_cpu = statistics.median(c for _, _, c in ones)
+    all_cpu = statistics.median(c for _, _, c in alls)
     print(
         f"{what}: 1 machine {one_total:.2f} s; the class {all_total:.2f} s "
         f"({all_total / one_total:.1f}x, bar 2x); first row {all_first:.2f} s (bar 1 s); "
+        f"instructor CPU {one_cpu * 1000:.0f} ms for 1, {all_cpu * 1000:.0f} ms for the class; "
         f"median of {len(alls)}, load {os.getloadavg()[0]:.1f}"
     )
 

@@ -112,7 +112,7 @@ def test_selftest_catches_a_wrong_solution(tree: Tree, local_shell: ShellSession
         lab().replace("solution: touch /tmp/lpic3-test-lab/", "solution: touch /tmp/lpic3-test-lab."),
     )
     report = selftest(load_curriculum(tree.root).exercises[0], local_shell, {"name": "beta"})
-    assert report.failures == ["the reference solution failed check(s) made"]
+    assert report.failures == ["the reference solution failed check(s) made (saw: /tmp/lpic3-test-lab/beta absent)"]
 
 
 ALTERNATIVES = """alternatives:
@@ -133,7 +133,10 @@ def test_selftest_proves_every_alternative_solution(tree: Tree, local_shell: She
     broken = ALTERNATIVES.replace('@DIR@/{{name}}"', '@DIR@.{{name}}"').replace("@DIR@", "/tmp/lpic3-test-lab")
     tree.write("exercises/351.5/touch.yaml", lab() + broken)
     report = selftest(load_curriculum(tree.root).exercises[0], local_shell, {"name": "alpha"})
-    assert report.failures == ["alternative 'with a redirection' (a correct solution) failed check(s) made"]
+    assert report.failures == [
+        "alternative 'with a redirection' (a correct solution) failed check(s) made"
+        " (saw: /tmp/lpic3-test-lab/alpha absent)"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -35,13 +35,21 @@ def selftest(exercise: Exercise, shell: Shell, values: dict[str, str]) -> SelfTe
         run_script(shell, "reset", exercise.reset, values)
         run_script(shell, "setup", exercise.setup, values)
 
+    seen: dict[str, str] = {}
+
     def passed(step: str, settle: bool = False) -> dict[str, bool]:
-        """Each check's verdict, pass or not; a check not judged is a failure of the self-test itself."""
+        """Each check's verdict, pass or not; a check not judged is a failure of the self-test itself.
+        What each check saw is kept, so a failure names it: a self-test that fails in CI is then
+        explained by its report alone."""
         results = run_checks(exercise, shell, values, settle=settle)
         for r in results:
+            seen[r.check.id] = r.verdict.seen
             if r.outcome == NOT_JUDGED:
                 report.failures.append(f"{step}: check {r.check.id} was not judged ({r.verdict.seen})")
         return {r.check.id: r.outcome == PASS for r in results if r.outcome != NOT_JUDGED}
+
+    def named(ids: list[str]) -> str:
+        return "; ".join(f"{cid} (saw: {seen[cid].strip()[:300]})" for cid in ids)
 
     def all_pass(verdicts: dict[str, bool]) -> bool:
         return len(verdicts) == len(exercise.checks) and all(verdicts.values())
@@ -57,7 +65,7 @@ def selftest(exercise: Exercise, shell: Shell, values: dict[str, str]) -> SelfTe
             verdicts = passed(f"wrong answer {wrong.name!r}")
             missed = [cid for cid in wrong.fails if verdicts.get(cid, False)]
             if missed:
-                report.failures.append(f"wrong answer {wrong.name!r} passed check(s) {', '.join(missed)}")
+                report.failures.append(f"wrong answer {wrong.name!r} passed check(s) {named(missed)}")
             report.steps.append(f"wrong answer {wrong.name!r}: caught by {', '.join(wrong.fails)}")
         for alternative in exercise.alternatives:
             fresh()
@@ -65,13 +73,13 @@ def selftest(exercise: Exercise, shell: Shell, values: dict[str, str]) -> SelfTe
             run_script(shell, step, alternative.script, values)
             failing = [cid for cid, ok in passed(step, settle=True).items() if not ok]
             if failing:
-                report.failures.append(f"{step} (a correct solution) failed check(s) {', '.join(failing)}")
+                report.failures.append(f"{step} (a correct solution) failed check(s) {named(failing)}")
             report.steps.append(f"{step}: check passes")
         fresh()
         run_script(shell, "solution", exercise.solution, values)
         failing = [cid for cid, ok in passed("solution", settle=True).items() if not ok]
         if failing:
-            report.failures.append(f"the reference solution failed check(s) {', '.join(failing)}")
+            report.failures.append(f"the reference solution failed check(s) {named(failing)}")
         report.steps.append("solution: check passes")
         run_script(shell, "reset", exercise.reset, values)
         if all_pass(passed("after reset")):

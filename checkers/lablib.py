@@ -141,6 +141,7 @@ lpic3_kill() {
     done
     [ -n "$__lpic3_targets" ] || return 0
     for item in $__lpic3_targets; do kill -s "$sig" "${item%%:*}" 2>/dev/null || true; done
+    for item in $__lpic3_targets; do kill -s CONT "${item%%:*}" 2>/dev/null || true; done
     __lpic3_wait_gone && return 0
     for item in $__lpic3_targets; do __lpic3_alive "$item" && kill -s KILL "${item%%:*}" 2>/dev/null || true; done
     __lpic3_wait_gone || echo "lpic3: still running after SIGKILL: $__lpic3_targets" >&2
@@ -153,7 +154,35 @@ lpic3_kill_recorded() {
         for f in "$LPIC3_RECORDS"/*; do [ -f "$f" ] && set -- "$@" "${f##*/}"; done
     fi
     for f in "$@"; do pid=$(lpic3_recorded "$f") && pids="$pids $pid"; done
-    [ -z "$pids" ] || lpic3_kill $sig $(__lpic3_tree $pids)
+    [ -n "$pids" ] || return 0
+    pids=$(__lpic3_halted_tree $pids)
+    lpic3_kill $sig $pids
+    # What was held but not stopped for good (a signal it survives, a rule that refused it) goes on.
+    for pid in $pids; do lpic3_may_kill "$pid" 2>/dev/null && kill -s CONT "$pid" 2>/dev/null || true; done
+}
+__lpic3_halted_tree() {
+    # The processes and all their descendants, each held with SIGSTOP before the tree is listed
+    # again, until a listing finds nothing new: a process that forks while its tree is listed would
+    # otherwise leave a child out, and that child, once its parent is gone, is a child of PID 1 that
+    # nothing recorded (lpic3_kill resumes what it signals).
+    local pid i busy tree= held=" "
+    while :; do
+        tree=" $(__lpic3_tree "$@" | tr '\n' ' ')"
+        busy=
+        for pid in $tree; do
+            case $held in *" $pid "*) continue ;; esac
+            held="$held$pid "
+            lpic3_may_kill "$pid" && kill -s STOP "$pid" 2>/dev/null && busy="$busy $pid"
+        done
+        [ -n "$busy" ] || break
+        for i in $(seq __TICKS__); do
+            tree=$busy busy=
+            for pid in $tree; do __lpic3_stat "$pid" && case $__lpic3_state in T|t|Z|X) ;; *) busy="$busy $pid" ;; esac; done
+            [ -n "$busy" ] || break
+            sleep 0.1
+        done
+    done
+    printf '%s\n' $held
 }
 lpic3_ns_members() {
     local inode name

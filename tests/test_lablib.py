@@ -267,6 +267,31 @@ def test_what_a_script_leaves_running_is_recorded_with_its_children_and_swept(
     assert alive(bystander) and not attempt.records.exists()
 
 
+def test_a_recorded_process_that_forks_while_it_is_stopped_leaves_no_child_behind(attempt: Attempt) -> None:
+    """A recorded supervisor that forks its workers while the reset lists its tree: every worker goes
+    with it (an earlier reset listed the tree and then killed, and workers forked in between were left
+    running as children of PID 1, which the rules then refuse to signal)."""
+    mark = f"{600 + os.getpid() % 100}.{time.time_ns() % 997}"  # this test's sleeps, by their argument
+    attempt.setup(f"setsid bash -c 'for i in $(seq 2000); do sleep {mark} & done; wait' </dev/null >/dev/null 2>&1 &")
+    time.sleep(0.3)  # it is forking now
+    result = attempt.run("lpic3_kill_recorded -KILL")
+    assert result.returncode == 0, result.stderr
+    time.sleep(0.5)
+    left = [int(d) for d in os.listdir("/proc") if d.isdigit() and _cmdline(int(d)) == ["sleep", mark]]
+    for pid in left:
+        stop(pid)
+    assert "left running" not in result.stderr, result.stderr
+    assert left == [], f"{len(left)} workers outlived their supervisor"
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode(errors="replace").split("\0")[:-1]
+    except OSError:
+        return []
+
+
 def test_namespace_and_folder_members_are_listed(attempt: Attempt, tmp_path: Path) -> None:
     """``lpic3_ns_members`` and ``lpic3_fd_users``, the proofs labs use, find real processes."""
     held = tmp_path / "held"

@@ -177,7 +177,9 @@ __lpic3_halted_tree() {
         [ -n "$busy" ] || break
         for i in $(seq __TICKS__); do
             tree=$busy busy=
-            for pid in $tree; do __lpic3_stat "$pid" && case $__lpic3_state in T|t|Z|X) ;; *) busy="$busy $pid" ;; esac; done
+            for pid in $tree; do
+                __lpic3_stat "$pid" && case $__lpic3_state in T|t|Z|X) ;; *) busy="$busy $pid" ;; esac
+            done
             [ -n "$busy" ] || break
             sleep 0.1
         done

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -238,32 +239,72 @@ def test_a_reset_still_stops_what_the_learner_started_for_the_lab(
 ) -> None:
     """The lab's solution typed into a learner's terminal (a shell that is no lab script, so nothing
     it starts is recorded): after the reset, nothing it started is left, and the terminal is."""
-    (exercise,) = [e for e in BUNDLED if e.id == lab_id]
-    missing = [f"{name} ({features[name].reason})" for name in exercise.requires if not features[name].available]
-    if missing:
-        pytest.skip(f"{exercise.id} cannot run here: needs {', '.join(missing)}")
+    exercise = _runnable(lab_id, features)
     values = choose_params(exercise, random.Random(11))
-    done = tmp_path / "done"
     with ShellSession(local_argv(), "local") as shell:
         run_script(shell, "reset", exercise.reset, values)
         run_script(shell, "setup", exercise.setup, values)
-        typed = f"set -e\n{render_shell(exercise.solution, values)}\ntouch {done}\nexec sleep 300\n"
-        terminal = subprocess.Popen(["/bin/bash", "-c", typed], stdin=subprocess.DEVNULL)
-        try:
-            for _ in range(300):
-                if done.exists() or terminal.poll() is not None:
-                    break
-                time.sleep(0.1)
-            assert done.exists(), f"{lab_id}: the solution did not finish in the learner's terminal"
-            started = descendants(terminal.pid) | {int(p) for p in _fd_users(values["workdir"])}
-            assert started, f"{lab_id}: the solution left nothing running"
+        with _typed_solution(exercise, values, tmp_path / "done") as (terminal, started):
             run_script(shell, "reset", exercise.reset, values)
             left = {pid for pid in started if alive(pid)}
             assert not left, f"{lab_id}: the reset left the learner's {left} running"
             assert terminal.poll() is None, f"{lab_id}: the reset stopped the learner's terminal"
+
+
+def test_two_attempts_with_the_same_uid_reset_only_their_own_namespace(
+    features: dict[str, Feature],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Two learners drew the same uid for the user-namespace lab (1 in 1000; here the same seed):
+    the reset of one finds both namespaces by their mapping, and stops only its own learner's
+    process (the other's PID file names the other namespace)."""
+    exercise = _runnable("352.1-user-namespace", features)
+    mine, theirs = (choose_params(exercise, random.Random(11)) for _ in range(2))
+    assert mine["uid"] == theirs["uid"]
+    with ShellSession(local_argv(), "local") as shell:
+        for values in (mine, theirs):
+            run_script(shell, "setup", exercise.setup, values)
+        try:
+            with (
+                _typed_solution(exercise, mine, tmp_path / "mine") as (_, my_work),
+                _typed_solution(exercise, theirs, tmp_path / "theirs") as (_, their_work),
+            ):
+                run_script(shell, "reset", exercise.reset, mine)
+                assert not {pid for pid in my_work if alive(pid)}, "the reset left its own learner's process"
+                assert all(alive(pid) for pid in their_work), "the reset stopped the other attempt's process"
         finally:
-            terminal.kill()
-            terminal.wait()
+            run_script(shell, "reset", exercise.reset, theirs)
+
+
+def _runnable(lab_id: str, found: dict[str, Feature]) -> Exercise:
+    """The bundled lab ``lab_id``, or a skip naming what this machine lacks for it (``found``)."""
+    (exercise,) = [e for e in BUNDLED if e.id == lab_id]
+    missing = [f"{name} ({found[name].reason})" for name in exercise.requires if not found[name].available]
+    if missing:
+        pytest.skip(f"{exercise.id} cannot run here: needs {', '.join(missing)}")
+    return exercise
+
+
+@contextmanager
+def _typed_solution(
+    exercise: Exercise, values: dict[str, str], done: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], set[int]]]:
+    """The lab's solution typed into a learner's terminal, once it has finished: the terminal, and
+    what the solution left running (the terminal's descendants, the users of the attempt's folder)."""
+    typed = f"set -e\n{render_shell(exercise.solution, values)}\ntouch {done}\nexec sleep 300\n"
+    terminal = subprocess.Popen(["/bin/bash", "-c", typed], stdin=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            if done.exists() or terminal.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert done.exists(), f"{exercise.id}: the solution did not finish in the learner's terminal"
+        started = descendants(terminal.pid) | {int(p) for p in _fd_users(values["workdir"])}
+        assert started, f"{exercise.id}: the solution left nothing running"
+        yield terminal, started
+    finally:
+        terminal.kill()
+        terminal.wait()
 
 
 def _fd_users(folder: str) -> set[str]:

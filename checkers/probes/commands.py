@@ -7,7 +7,8 @@ import re
 
 import yaml
 
-from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.matchers import Match
+from checkers.probes.registry import MATCHER, Arg, Verdict, probe
 from checkers.probes.values import MISSING, as_text, excerpt, walk
 from checkers.shell import Shell
 
@@ -54,13 +55,13 @@ def command_output(shell: Shell, command: str, pattern: str, present: bool = Tru
 
 @probe(
     "command.json",
-    "a command prints JSON (or YAML) whose value at a dotted key equals the expected text",
+    "a command prints JSON (or YAML) whose value at a dotted key is what the matcher asks for",
     command=Arg(str, help="shell command printing JSON, e.g. qemu-img info --output=json IMG", shell=True),
     key=Arg(str, help="dotted path into the JSON, list items by index: 'children.0.info'"),
-    equals=Arg(str, help="expected value, compared as text (numbers and booleans as JSON writes them)"),
+    **MATCHER,
     format=Arg(str, required=False, help="json (default) or yaml", pattern="json|yaml"),
 )
-def command_json(shell: Shell, command: str, key: str, equals: str, format: str = "json") -> Verdict:
+def command_json(shell: Shell, command: str, key: str, format: str = "json", **match: object) -> Verdict:
     result = shell.run(command, merge=False)
     if result.status != 0:
         both = result.errors + result.output
@@ -74,7 +75,8 @@ def command_json(shell: Shell, command: str, key: str, equals: str, format: str 
             f"not {format.upper()} ({str(exc).splitlines()[0]}): {excerpt(result.output)}",
             result.output[-2000:],
         )
-    found = walk(value, key)
+    found, matcher = walk(value, key), Match.of(match)
+    wanted = f"{key} {matcher.describe()}"
     if found is MISSING:
-        return Verdict(False, f"{key} = {equals}", f"no {key} in the output", result.output[-2000:])
-    return Verdict(as_text(found) == equals, f"{key} = {equals}", f"{key} = {as_text(found)}")
+        return Verdict(matcher.judge(found), wanted, f"no {key} in the output", result.output[-2000:])
+    return Verdict(matcher.judge(found), wanted, f"{key} = {as_text(found)}")

@@ -7,7 +7,8 @@ import re
 import shlex
 from urllib.parse import quote, unquote
 
-from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.matchers import Match
+from checkers.probes.registry import MATCHER, Arg, Verdict, probe
 from checkers.probes.values import excerpt, parsed_json, shown, walk
 from checkers.shell import Shell
 
@@ -44,7 +45,7 @@ def lxc_container(
     "a value from `docker inspect` (or podman): state, image, limits, mounts, networks",
     name=Arg(str, help="container, image, network or volume name"),
     key=Arg(str, help="dotted key, e.g. State.Running, HostConfig.Memory, HostConfig.RestartPolicy.Name"),
-    equals=Arg(str, help="expected value as text (numbers and booleans as JSON writes them)"),
+    **MATCHER,
     kind=Arg(
         str,
         required=False,
@@ -54,18 +55,18 @@ def lxc_container(
     engine=Arg(str, required=False, help="docker (default) or podman", pattern="docker|podman"),
 )
 def container_inspect(
-    shell: Shell, name: str, key: str, equals: str, kind: str = "container", engine: str = "docker"
+    shell: Shell, name: str, key: str, kind: str = "container", engine: str = "docker", **match: object
 ) -> Verdict:
     result = shell.run(f"{engine} inspect --type {kind} {shlex.quote(name)}", merge=False)
-    wanted = f"{kind} {name}: {key} = {equals}"
+    matcher = Match.of(match)
+    wanted = f"{kind} {name}: {key} {matcher.describe()}"
     if result.status != 0:
         return Verdict(False, wanted, (result.errors or result.output).strip()[-300:] or f"no {kind} {name}")
     try:
         found = walk(json.loads(result.output), f"0.{key}")
     except json.JSONDecodeError:
         return Verdict(False, wanted, f"unreadable {engine} output: {excerpt(result.output)}")
-    seen = shown(found)
-    return Verdict(seen == equals, wanted, f"{key} = {seen}")
+    return Verdict(matcher.judge(found), wanted, f"{key} = {shown(found)}")
 
 
 # LXD's byte sizes (``units.ParseByteSizeString``): decimal kB-EB, binary KiB-EiB, a bare number is bytes.

@@ -14,7 +14,8 @@ import shlex
 import yaml
 
 from checkers.kernelfiles import InView, is_kernel_path
-from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.matchers import Match
+from checkers.probes.registry import MATCHER, Arg, Verdict, probe
 from checkers.probes.values import MISSING, excerpt, shown, walk
 from checkers.shell import Shell
 
@@ -73,7 +74,7 @@ def file_contains(shell: Shell, path: str, pattern: str, present: bool = True) -
     "a key in a YAML, JSON, INI or key = value file has a value (user-data, daemon.json, xl.cfg ...)",
     path=Arg(str, help="absolute path on the target"),
     key=Arg(str, help="dotted key, list items by index: 'users.0.name'; INI: 'section.option'; conf: the name"),
-    equals=Arg(str, help="expected value as text (numbers and booleans as JSON writes them)"),
+    **MATCHER,
     format=Arg(
         str,
         required=False,
@@ -82,9 +83,10 @@ def file_contains(shell: Shell, path: str, pattern: str, present: bool = True) -
         pattern="yaml|json|ini|conf",
     ),
 )
-def file_key(shell: Shell, path: str, key: str, equals: str, format: str = "yaml") -> Verdict:
+def file_key(shell: Shell, path: str, key: str, format: str = "yaml", **match: object) -> Verdict:
     result = _reader(shell, path).run(f"cat {shlex.quote(path)}")
-    wanted = f"{path}: {key} = {equals}"
+    matcher = Match.of(match)
+    wanted = f"{path}: {key} {matcher.describe()}"
     if result.status != 0:
         return Verdict(False, wanted, result.output.strip() or f"cannot read {path}")
     try:
@@ -92,8 +94,7 @@ def file_key(shell: Shell, path: str, key: str, equals: str, format: str = "yaml
     except (ValueError, yaml.YAMLError, configparser.Error) as exc:
         return Verdict(False, wanted, f"{path} is not valid {format.upper()}: {str(exc).splitlines()[0]}")
     found = data.get(key, MISSING) if isinstance(data, dict) and format in ("ini", "conf") else walk(data, key)
-    seen = shown(found)
-    return Verdict(seen == equals, wanted, f"{key} = {seen}")
+    return Verdict(matcher.judge(found), wanted, f"{key} = {shown(found)}")
 
 
 def _parse(text: str, format: str) -> object:

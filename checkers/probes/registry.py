@@ -14,6 +14,7 @@ session refused (``CommandResult.refused``: the real tool is missing or not trus
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 
 from checkers.kernelfiles import FUNCTION as KERNEL_VIEW
 from checkers.kernelfiles import KernelViewProblem
+from checkers.probes.matchers import matcher_problems
 from checkers.probes.values import SEEN_LIMIT, cap
 from checkers.shell import COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult, Shell
 
@@ -48,7 +50,7 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class Arg:
-    kind: type
+    kind: type | tuple[type, ...]
     required: bool = True
     help: str = ""
     pattern: str = ""  # a string argument must match this regular expression in full
@@ -66,7 +68,26 @@ class Probe:
 
 REGISTRY: dict[str, Probe] = {}
 
-_KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}
+_KIND_NAMES: dict[type | tuple[type, ...], str] = {
+    str: "a string",
+    int: "a whole number",
+    bool: "true or false",
+    list: "a list",
+    (str, dict): "a string or a map",
+}
+
+# The matcher arguments (``checkers.probes.matchers``) of a probe that reads one value: ``**MATCHER``
+# in its ``probe(...)``; a check gives exactly one of them.
+MATCHER = {
+    "equals": Arg(str, required=False, help="the value as text (numbers and booleans as JSON writes them)"),
+    "matches": Arg(str, required=False, is_regex=True, help="a regular expression the whole value matches"),
+    "contains": Arg(
+        (str, dict),
+        required=False,
+        help="a list's item, a map's key, a text's part; or a map: a list item with these keys and values",
+    ),
+    "absent": Arg(bool, required=False, help="true: the key is not there at all; false: it is"),
+}
 
 
 def probe(probe_name: str, summary: str, /, **args: Arg) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
@@ -91,7 +112,9 @@ def argument_problems(name: str, args: dict[str, object]) -> list[str]:
     values from the file are quoted short (``_quoted``): a message never grows with the content."""
     spec = REGISTRY.get(name)
     if spec is None:
-        return [f"no probe named {_quoted(name)} (known: {', '.join(sorted(REGISTRY))})"]
+        close = difflib.get_close_matches(name, REGISTRY, n=3)
+        known = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(_families())}"
+        return [f"no probe named {_quoted(name)} ({known})"]
     problems = []
     for key, value in args.items():
         arg = spec.args.get(key)
@@ -99,7 +122,7 @@ def argument_problems(name: str, args: dict[str, object]) -> list[str]:
             takes = ", ".join(spec.args) or "none"
             problems.append(f"probe {name} takes no argument {_quoted(key)} (it takes: {takes})")
         elif not isinstance(value, arg.kind) or (arg.kind is int and isinstance(value, bool)):
-            problems.append(f"probe {name} argument {key!r} must be {_KIND_NAMES.get(arg.kind, arg.kind.__name__)}")
+            problems.append(f"probe {name} argument {key!r} must be {_KIND_NAMES[arg.kind]}")
         elif arg.pattern and isinstance(value, str) and not re.fullmatch(arg.pattern, value):
             problems.append(f"probe {name} argument {key!r}: {_quoted(value)} is not {arg.help}")
         elif arg.is_regex and isinstance(value, str):
@@ -110,7 +133,14 @@ def argument_problems(name: str, args: dict[str, object]) -> list[str]:
     for key, arg in spec.args.items():
         if arg.required and key not in args:
             problems.append(f"probe {name} needs argument {key!r} ({arg.help})")
+    if MATCHER.keys() <= spec.args.keys():
+        problems += [f"probe {name} {problem}" for problem in matcher_problems(args)]
     return problems
+
+
+def _families() -> list[str]:
+    """The probes by family ('cgroup.*', 'file.*'): a list short enough for a one-line message."""
+    return sorted({f"{name.split('.')[0]}.*" for name in REGISTRY})
 
 
 class NoAnswer(Exception):

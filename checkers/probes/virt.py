@@ -5,7 +5,8 @@ from __future__ import annotations
 import shlex
 import xml.etree.ElementTree as ET
 
-from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.matchers import Match
+from checkers.probes.registry import MATCHER, Arg, Verdict, probe
 from checkers.probes.values import parsed_json, shown, walk
 from checkers.shell import CommandResult, Shell
 
@@ -174,16 +175,16 @@ def libvirt_snapshot(shell: Shell, domain: str, name: str, uri: str = "qemu:///s
         help="dotted key: format, virtual-size, backing-filename-format"
         ", full-backing-filename, format-specific.data.compat",
     ),
-    equals=Arg(str, help="expected value as text"),
+    **MATCHER,
 )
-def image_info(shell: Shell, path: str, key: str, equals: str) -> Verdict:
+def image_info(shell: Shell, path: str, key: str, **match: object) -> Verdict:
     result = shell.run(f"qemu-img info -U --output=json {shlex.quote(path)}", merge=False)
-    info = _image_info(result)
+    info, matcher = _image_info(result), Match.of(match)
+    wanted = f"{path}: {key} {matcher.describe()}"
     if info is None:
-        return Verdict(False, f"{path}: {key} = {equals}", _failed(result, "cannot read image"))
+        return Verdict(False, wanted, _failed(result, "cannot read image"))
     found = walk(info, key)
-    seen = shown(found)
-    return Verdict(seen == equals, f"{path}: {key} = {equals}", f"{path}: {key} = {seen}")
+    return Verdict(matcher.judge(found), wanted, f"{path}: {key} = {shown(found)}")
 
 
 @probe(

@@ -66,7 +66,9 @@ def render_args(probe: str, args: dict[str, object], values: dict[str, str]) -> 
     rendered: dict[str, object] = {}
     for key, value in args.items():
         arg = spec.get(key)
-        if not isinstance(value, str) or arg is None:
+        if isinstance(value, dict) and arg is not None:  # a ``contains`` map: its texts as they are
+            rendered[key] = {k: render(v, values) if isinstance(v, str) else v for k, v in value.items()}
+        elif not isinstance(value, str) or arg is None:
             rendered[key] = value
         elif arg.shell:
             rendered[key] = render_shell(value, values)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import shlex
 
+from checkers.probes.matchers import Match
 from checkers.probes.parsed import Key, python_answer, remembered
-from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.registry import MATCHER, Arg, Verdict, probe
 from checkers.probes.values import shown, walk
 from checkers.shell import Shell
 
@@ -60,15 +61,15 @@ def _loaded(shell: Shell, path: str, cloud: str) -> dict[str, object]:
         help="dotted key of the merged settings: auth.auth_url, auth.project_name, auth.username, region_name, "
         "identity_api_version, auth_type; 'interface' as the clients use it; auth.auth_url without a trailing /",
     ),
-    equals=Arg(str, help="expected value as text"),
+    **MATCHER,
 )
-def openstack_cloud(shell: Shell, path: str, cloud: str, key: str, equals: str) -> Verdict:
-    wanted = f"{path}, cloud {cloud}: {key} = {equals}"
+def openstack_cloud(shell: Shell, path: str, cloud: str, key: str, **match: object) -> Verdict:
+    matcher = Match.of(match)
+    wanted = f"{path}, cloud {cloud}: {key} {matcher.describe()}"
     answer = _loaded(shell, path, cloud)
     if "error" in answer:
         return Verdict(False, wanted, f"openstacksdk cannot use it: {answer['error']}")
     found = answer["interface"] if key == "interface" else walk(answer.get("config"), key)
     if key == "auth.auth_url" and isinstance(found, str):
         found = found.rstrip("/")  # keystoneauth strips it before adding /auth/tokens: .../v3/ is .../v3
-    seen = shown(found)
-    return Verdict(seen == equals, wanted, f"{key} = {seen}")
+    return Verdict(matcher.judge(found), wanted, f"{key} = {shown(found)}")

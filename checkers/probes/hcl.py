@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 import shlex
 
-from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.matchers import Match
+from checkers.probes.registry import MATCHER, Arg, Verdict, probe
 from checkers.probes.values import MISSING, excerpt, shown
 from checkers.shell import Shell
 
@@ -108,12 +109,14 @@ def _configuration(shell: Shell, path: str) -> dict[str, list[object]] | str:
         help="dotted path, block labels as names: 'provider.libvirt.uri', 'resource.libvirt_domain.web.memory', "
         "'resource.libvirt_domain.web.disk.0.volume_id', 'terraform.required_providers.libvirt.source'",
     ),
-    equals=Arg(str, help="expected value as text; a reference as ${type.name.attribute}"),
+    **MATCHER,
 )
-def hcl_key(shell: Shell, path: str, key: str, equals: str) -> Verdict:
-    wanted = f"{path}: {key} = {equals}"
+def hcl_key(shell: Shell, path: str, key: str, **match: object) -> Verdict:
+    """A reference is compared as ``${type.name.attribute}``, however it was written."""
+    matcher = Match.of(match)
+    wanted = f"{path}: {key} {matcher.describe()}"
     configuration = _configuration(shell, path)
     if isinstance(configuration, str):
         return Verdict(False, wanted, configuration)
-    seen = shown(_evaluated(configuration, _find(configuration, key.split("."))))
-    return Verdict(seen == equals, wanted, f"{key} = {seen}")
+    found = _evaluated(configuration, _find(configuration, key.split(".")))
+    return Verdict(matcher.judge(found), wanted, f"{key} = {shown(found)}")

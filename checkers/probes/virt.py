@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from checkers.probes.matchers import Match
 from checkers.probes.registry import MATCHER, Arg, Verdict, probe
-from checkers.probes.values import parsed_json, shown, walk
+from checkers.probes.values import MISSING, parsed_json, shown, walk
 from checkers.shell import CommandResult, Shell
 
 _URI = Arg(str, required=False, help="libvirt connection URI (default qemu:///system)")
@@ -73,7 +73,7 @@ def libvirt_domain(
     ),
     path=Arg(str, help="ElementTree path below the root, e.g. 'memory', 'devices/disk/source', 'forward'"),
     attribute=Arg(str, required=False, help="read this attribute instead of the element's text"),
-    equals=Arg(str, help="expected text"),
+    **MATCHER,
     inactive=Arg(
         bool,
         required=False,
@@ -85,15 +85,17 @@ def libvirt_xml(
     shell: Shell,
     name: str,
     path: str,
-    equals: str,
     kind: str = "domain",
     attribute: str | None = None,
     inactive: bool = False,
     uri: str = "qemu:///system",
+    **match: object,
 ) -> Verdict:
     """Without ``inactive`` the live XML (what runs now); with it the persistent definition, so a
     change made with ``--live`` only (gone at the next start) does not pass a task about the
-    configuration. A transient object has no persistent definition: it fails then."""
+    configuration. A transient object has no persistent definition: it fails then. Where ``path``
+    finds several elements (the disks of a domain), one of them matching is enough."""
+    matcher = Match.of(match)
     command = {"domain": "dumpxml", "net": "net-dumpxml", "pool": "pool-dumpxml", "vol": "vol-dumpxml"}[kind]
     target = shlex.quote(name) if kind != "vol" else "--pool {} {}".format(*map(shlex.quote, name.split("/", 1)))
     layer = " (persistent definition)" if inactive else ""
@@ -101,23 +103,26 @@ def libvirt_xml(
         info = shell.run(_virsh(uri, f"{'dom' if kind == 'domain' else kind + '-'}info {target}"), merge=False)
         if _fields(info.output).get("Persistent") == "no":
             return Verdict(
-                False, f"{kind} {name}{layer}: {path} = {equals}", f"{kind} {name} is transient: no definition"
+                False,
+                f"{kind} {name}{layer}: {path} {matcher.describe()}",
+                f"{kind} {name} is transient: no definition",
             )
         target += " --inactive"
     result = shell.run(_virsh(uri, f"{command} {target}"), merge=False)
     where = f"{path}{'@' + attribute if attribute else ''}"
     if result.status != 0:
-        return Verdict(False, f"{kind} {name}{layer}: {where} = {equals}", _failed(result, "no such object"))
+        return Verdict(False, f"{kind} {name}{layer}: {where} {matcher.describe()}", _failed(result, "no such object"))
     try:
         root = ET.fromstring(result.output)
     except ET.ParseError as exc:
-        return Verdict(False, f"{where} = {equals}", f"unreadable XML: {exc}")
+        return Verdict(False, f"{where} {matcher.describe()}", f"unreadable XML: {exc}")
     elements = root.findall(path) if path != "." else [root]
     read = [(e.get(attribute) if attribute else (e.text or "").strip()) for e in elements]
     values = [v for v in read if v is not None]
+    passed = any(matcher.judge(v) for v in values) if matcher.kind != "absent" else matcher.judge(values or MISSING)
     return Verdict(
-        equals in values,
-        f"{kind} {name}{layer}: {where} = {equals}",
+        passed,
+        f"{kind} {name}{layer}: {where} {matcher.describe()}",
         f"{where}{layer} = {', '.join(values) if values else 'absent'}",
     )
 

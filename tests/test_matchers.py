@@ -56,6 +56,9 @@ def test_a_check_names_exactly_one_matcher_and_a_map_of_text() -> None:
     assert none == ["probe image.info needs exactly one of equals, matches, contains, absent (found none)"]
     nested = argument_problems("container.inspect", {"name": "c", "key": "Mounts", "contains": {"Source": ["/a"]}})
     assert nested == ["probe container.inspect contains: a map's keys and values must be text"]
+    assert argument_problems("file.key", {"path": "/x", "key": "k", "equals": "absent"}) == [
+        "probe file.key equals: absent compares with the text 'absent'; a key that is not there is absent: true"
+    ]
     assert argument_problems("file.key", {"path": "/x", "key": "k", "matches": "("})[0].startswith(
         "probe file.key argument 'matches' is not a valid regular expression"
     )

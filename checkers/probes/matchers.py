@@ -83,6 +83,8 @@ def matcher_problems(given: Mapping[str, object]) -> list[str]:
     if len(named) != 1:
         return [f"needs exactly one of {', '.join(MATCH_KINDS)} (found {', '.join(named) or 'none'})"]
     operand = given[named[0]]
+    if named == ["equals"] and operand == "absent":
+        return ["equals: absent compares with the text 'absent'; a key that is not there is absent: true"]
     if isinstance(operand, Mapping) and not all(
         isinstance(k, str) and isinstance(v, str | int | bool) for k, v in operand.items()
     ):

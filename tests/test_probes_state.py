@@ -211,6 +211,18 @@ def test_libvirt(local_shell: ShellSession, tmp_path: Path, name: str) -> None:
         assert not shut.passed and "shut off" in shut.seen
         sh(f"{virsh} start {name}")
         assert run_probe(local_shell, "libvirt.domain", domain).passed
+        # libvirtd's own word on autostart; a snapshot taken while it runs records state running.
+        off = run_probe(local_shell, "libvirt.domain", {"name": name, "autostart": True})
+        assert not off.passed and off.seen.endswith("autostart disabled"), off
+        sh(f"{virsh} autostart {name}")
+        assert run_probe(local_shell, "libvirt.domain", {"name": name, "autostart": True}).passed
+        snapshot = {"domain": name, "name": "s1", "state": "running"}
+        assert run_probe(local_shell, "libvirt.snapshot", snapshot).seen == "snapshots: none"
+        sh(f"{virsh} snapshot-create-as {name} s1 --memspec file={tmp_path / 'mem'},snapshot=external >/dev/null")
+        assert run_probe(local_shell, "libvirt.snapshot", snapshot).passed
+        shutoff = run_probe(local_shell, "libvirt.snapshot", snapshot | {"state": "shutoff"})
+        assert (shutoff.passed, shutoff.seen) == (False, "snapshot s1, state running")
+        sh(f"{virsh} snapshot-delete {name} s1 --metadata >/dev/null && {virsh} autostart --disable {name}")
         assert run_probe(local_shell, "libvirt.xml", {"name": name, "path": "memory", "equals": "65536"}).passed
         assert run_probe(
             local_shell, "libvirt.xml", {"name": name, "path": ".", "attribute": "type", "equals": "qemu"}

@@ -37,11 +37,18 @@ def _image_info(result: CommandResult) -> object:
     name=Arg(str, help="domain name"),
     state=Arg(str, required=False, help="as virsh domstate prints it"),
     persistent=Arg(bool, required=False, help="true: defined (persistent); false: transient"),
+    autostart=Arg(bool, required=False, help="true: marked to start with libvirtd (virsh autostart); false: not"),
     uri=_URI,
 )
 def libvirt_domain(
-    shell: Shell, name: str, state: str | None = None, persistent: bool | None = None, uri: str = "qemu:///system"
+    shell: Shell,
+    name: str,
+    state: str | None = None,
+    persistent: bool | None = None,
+    autostart: bool | None = None,
+    uri: str = "qemu:///system",
 ) -> Verdict:
+    """What libvirtd itself says (dominfo): an autostart link made by hand is not known to it."""
     info = shell.run(_virsh(uri, f"dominfo {shlex.quote(name)}"), merge=False)
     wanted = " ".join(
         filter(
@@ -50,6 +57,7 @@ def libvirt_domain(
                 f"domain {name}",
                 state,
                 None if persistent is None else "persistent" if persistent else "transient",
+                None if autostart is None else "autostart " + ("enabled" if autostart else "disabled"),
             ],
         )
     )
@@ -57,8 +65,16 @@ def libvirt_domain(
         return Verdict(False, wanted, _failed(info, f"no domain {name}"))
     fields = _fields(info.output)
     seen_state, seen_persistent = fields.get("State", "?"), fields.get("Persistent") == "yes"
-    ok = (state is None or seen_state == state) and (persistent is None or seen_persistent == persistent)
-    return Verdict(ok, wanted, f"domain {name} {seen_state}, {'persistent' if seen_persistent else 'transient'}")
+    seen_autostart = fields.get("Autostart") == "enable"
+    ok = (
+        (state is None or seen_state == state)
+        and (persistent is None or seen_persistent == persistent)
+        and (autostart is None or seen_autostart == autostart)
+    )
+    seen = f"domain {name} {seen_state}, {'persistent' if seen_persistent else 'transient'}"
+    if autostart is not None:
+        seen += f", autostart {'enabled' if seen_autostart else 'disabled'}"
+    return Verdict(ok, wanted, seen)
 
 
 @probe(
@@ -159,14 +175,23 @@ def libvirt_active(
     "a domain has a snapshot of the given name",
     domain=Arg(str, help="domain name"),
     name=Arg(str, help="snapshot name"),
+    state=Arg(str, required=False, help="the domain's state it recorded, as snapshot-info prints it: running, shutoff"),
     uri=_URI,
 )
-def libvirt_snapshot(shell: Shell, domain: str, name: str, uri: str = "qemu:///system") -> Verdict:
+def libvirt_snapshot(
+    shell: Shell, domain: str, name: str, state: str | None = None, uri: str = "qemu:///system"
+) -> Verdict:
     result = shell.run(_virsh(uri, f"snapshot-list --name {shlex.quote(domain)}"), merge=False)
     names = result.output.split() if result.status == 0 else []
+    if state is not None and name in names:
+        info = shell.run(_virsh(uri, f"snapshot-info {shlex.quote(domain)} {shlex.quote(name)}"), merge=False)
+        seen_state = _fields(info.output).get("State", "?") if info.status == 0 else _failed(info, "no snapshot")
+        return Verdict(
+            seen_state == state, f"snapshot {name} of {domain}, state {state}", f"snapshot {name}, state {seen_state}"
+        )
     return Verdict(
         name in names,
-        f"snapshot {name} of {domain}",
+        f"snapshot {name} of {domain}" + (f", state {state}" if state else ""),
         f"snapshots: {', '.join(names) or 'none'}" if result.status == 0 else _failed(result, "no domain"),
     )
 

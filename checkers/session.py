@@ -151,8 +151,7 @@ class ShellSession:
             )
         self._pin_tools(budget)
         # Started with the pinned tools: one helper with a fresh /proc, /sys and cgroups for checks to read.
-        # (_send scales its timeout: ``budget`` is already the whole time a start may take.)
-        view = self._send(start_command(budget * 0.8), "open the kernel view", budget / (self.time_scale or 1.0))
+        view = self._send(start_command(budget * 0.8), "open the kernel view", budget)
         if view.timed_out:
             raise SessionError(f"the shell on {self.description} did not start its kernel view within {budget:g} s")
         self.kernel_view = view.output.strip()
@@ -195,7 +194,7 @@ class ShellSession:
         long-lived ``cat``, so tools format it as in a script (no columns or colours for a
         terminal) without a new process per command. stdout and stderr come together, or with
         ``merge=False`` apart (stderr through a file, copied back by a shell builtin loop)."""
-        return self._send(_in_subshell(command, merge), command, timeout, fd=3, stderr_file=not merge)
+        return self._send(_in_subshell(command, merge), command, self._scaled(timeout), fd=3, stderr_file=not merge)
 
     def run_many(self, requests: Sequence[Request]) -> list[CommandResult | None]:
         """Run several commands as ``run`` would, in order, sent in writes of about ``BATCH_BYTES``
@@ -208,7 +207,7 @@ class ShellSession:
         results: list[CommandResult | None] = []
         batches: list[list[_Pending]] = [[]]
         for command, timeout, merge in requests:
-            wrapped = self._wrap(_in_subshell(command, merge), command, timeout, fd=3, stderr_file=not merge)
+            wrapped = self._wrap(_in_subshell(command, merge), command, self._scaled(timeout), 3, not merge)
             if batches[-1] and sum(len(p.text.encode()) for p in [*batches[-1], wrapped]) > BATCH_BYTES:
                 batches.append([])
             batches[-1].append(wrapped)
@@ -223,20 +222,26 @@ class ShellSession:
         (Straight to the terminal: a script may leave a daemon running, which would hold a pipe; nor
         does it get the pipes to the kernel view, which a daemon would keep alive.)"""
         return self._send(
-            f"( set -e; eval {shlex.quote(script)}\n) </dev/null 2>&1 {CLOSE_PIPES}; __lpic3_s=$?", script, timeout
+            f"( set -e; eval {shlex.quote(script)}\n) </dev/null 2>&1 {CLOSE_PIPES}; __lpic3_s=$?",
+            script,
+            self._scaled(timeout),
         )
 
-    def _send(
-        self, wrapped: str, command: str, timeout: float, fd: int = 1, stderr_file: bool = False
-    ) -> CommandResult:
+    def _scaled(self, timeout: float) -> float:
+        """A command's budget on this target: ``timeout`` is sized for an unloaded machine."""
+        return timeout * self.time_scale
+
+    def _send(self, wrapped: str, command: str, budget: float, fd: int = 1, stderr_file: bool = False) -> CommandResult:
+        """Run ``wrapped``, waiting at most ``budget`` seconds (already scaled: the shell's own start
+        steps get the start budget, not the start budget scaled twice)."""
         self._stop_if_cancelled()
         self.open()
         assert self.child is not None
-        pending = self._wrap(wrapped, command, timeout, fd, stderr_file)
+        pending = self._wrap(wrapped, command, budget, fd, stderr_file)
         self.child.send(pending.text)
         return self._collect(pending)
 
-    def _wrap(self, wrapped: str, command: str, timeout: float, fd: int, stderr_file: bool) -> _Pending:
+    def _wrap(self, wrapped: str, command: str, budget: float, fd: int, stderr_file: bool) -> _Pending:
         """The text that runs ``wrapped`` and then prints its end marker (with a fresh token)."""
         token = secrets.token_hex(8)
         if stderr_file:
@@ -252,7 +257,7 @@ class ShellSession:
             f': >"$__lpic3_t"; fi >&{fd}'
         )
         text = f"{wrapped}\nprintf '%s%s_%s\\n' __LPIC3_END_ {token} \"$__lpic3_s\" >&{fd}\n"
-        return _Pending(command, token, timeout * self.time_scale, stderr_file, text)
+        return _Pending(command, token, budget, stderr_file, text)
 
     def _collect(self, pending: _Pending) -> CommandResult:
         """Wait for ``pending``'s end marker; what came before it is its output."""

@@ -72,6 +72,14 @@ def test_timeouts_are_reported_not_hung(local_shell: ShellSession) -> None:
     assert local_shell.run("echo alive").output == "alive\n"
 
 
+def test_the_shell_start_gets_its_whole_budget_whatever_the_time_scale() -> None:
+    """A scale below 1 (tests shorten command budgets with it) shortens commands, not the shell's
+    start: its steps once got 15 s times the scale again, 1.5 ms here, and the shell never opened."""
+    with ShellSession(local_argv(), "local", time_scale=0.0001) as session:  # 60 s budgets become 6 ms
+        assert session.tools and session.kernel_view
+        assert session.run("sleep 1").timed_out
+
+
 def test_clean_environment_ignores_the_callers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANG", "de_DE.UTF-8")
     monkeypatch.setenv("PATH", "/nonexistent")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from checkers.probes import FAIL, PASS, argument_problems, run_probe
-from checkers.probes.matchers import Match
+from checkers.probes.matchers import MATCH_KINDS, Match
 from checkers.probes.values import MISSING
 from checkers.session import ShellSession
 from trainer.labs.render import render_args
@@ -42,6 +42,22 @@ MOUNTS = [{"Type": "bind", "Source": "/srv/a", "Destination": "/vagrant", "RW": 
         ("absent", False, "x", True),
         ("equals", "", MISSING, False),  # a key not there is no value, not an empty one
         ("contains", "x", MISSING, False),
+        ("has_keys", ["8080/tcp", "443/tcp"], {"8080/tcp": {}, "443/tcp": {}, "22/tcp": {}}, True),
+        ("has_keys", ["8080/tcp", "443/tcp"], {"8080/tcp": {}}, False),
+        ("has_keys", ["a"], ["a"], False),  # a list is no map
+        ("between", [256, 1024], 512, True),
+        ("between", [256, 1024], "1024", True),  # both ends included; text as a tool prints it
+        ("between", [256, 1024], 1025, False),
+        ("between", [0, 1], True, False),  # a boolean is no number
+        ("between", [0, 1], "0x1", False),
+        ("between", [0, 1], MISSING, False),
+        ("all", [{"matches": "web-.*"}, {"not": {"equals": "web-old"}}], "web-new", True),
+        ("all", [{"matches": "web-.*"}, {"not": {"equals": "web-old"}}], "web-old", False),
+        ("any", [{"equals": "on-failure"}, {"equals": "always"}], "always", True),
+        ("any", [{"equals": "on-failure"}, {"equals": "always"}], "no", False),
+        ("not", {"equals": "none"}, MISSING, True),  # not: also true of a key not there
+        ("all", [{"absent": False}, {"not": {"equals": "none"}}], MISSING, False),  # ... unless asked for
+        ("not", {"contains": {"Source": "/srv/a"}}, MOUNTS, False),
     ],
 )
 def test_a_matcher_judges_the_value_a_probe_saw(kind: str, operand: object, found: object, passed: bool) -> None:
@@ -51,9 +67,10 @@ def test_a_matcher_judges_the_value_a_probe_saw(kind: str, operand: object, foun
 def test_a_check_names_exactly_one_matcher_and_a_map_of_text() -> None:
     assert argument_problems("image.info", {"path": "/x", "key": "format", "equals": "qcow2"}) == []
     both = argument_problems("image.info", {"path": "/x", "key": "format", "equals": "qcow2", "matches": "q.*"})
-    assert both == ["probe image.info needs exactly one of equals, matches, contains, absent (found equals, matches)"]
+    kinds = ", ".join(MATCH_KINDS)
+    assert both == [f"probe image.info needs exactly one of {kinds} (found equals, matches)"]
     none = argument_problems("image.info", {"path": "/x", "key": "format"})
-    assert none == ["probe image.info needs exactly one of equals, matches, contains, absent (found none)"]
+    assert none == [f"probe image.info needs exactly one of {kinds} (found none)"]
     nested = argument_problems("container.inspect", {"name": "c", "key": "Mounts", "contains": {"Source": ["/a"]}})
     assert nested == ["probe container.inspect contains: a map's keys and values must be text"]
     assert argument_problems("file.key", {"path": "/x", "key": "k", "equals": "absent"}) == [
@@ -62,6 +79,39 @@ def test_a_check_names_exactly_one_matcher_and_a_map_of_text() -> None:
     assert argument_problems("file.key", {"path": "/x", "key": "k", "matches": "("})[0].startswith(
         "probe file.key argument 'matches' is not a valid regular expression"
     )
+
+
+@pytest.mark.parametrize(
+    ("matcher", "problem"),
+    [
+        ({"between": [10, 1]}, "between: 10 is more than 1"),
+        ({"between": [1, "x"]}, "between: [LOW, HIGH], two numbers"),
+        ({"between": [1]}, "between: [LOW, HIGH], two numbers"),
+        ({"has_keys": []}, "has_keys: a list of one or more keys, as text"),
+        ({"all": []}, "all: a list of one or more matchers, each a map such as {equals: x}"),
+        ({"any": ["x"]}, "any: a list of one or more matchers, each a map such as {equals: x}"),
+        ({"all": [{"equals": "a", "matches": "b"}]}, "needs exactly one of"),
+        ({"not": {"equal": "a"}}, "equal is not a matcher (matchers: equals, matches"),
+        ({"not": {"equals": 3}}, "equals takes text"),
+        ({"any": [{"matches": "("}]}, "matches: not a valid regular expression"),
+        ({"not": {"not": {"equals": "absent"}}}, "equals: absent compares with the text 'absent'"),
+        ({"not": {"not": {"contains": {"a": "b"}}}}, None),
+        ({"all": [{"contains": {"Source": ["/a"]}}]}, "contains: a map's keys and values must be text"),
+    ],
+)
+def test_a_matcher_in_a_bad_shape_is_one_problem(matcher: dict[str, object], problem: str | None) -> None:
+    found = argument_problems("command.json", {"command": "true", "key": "a", **matcher})
+    if problem is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and found[0].startswith(f"probe command.json {problem}"), found
+
+
+def test_a_combined_matcher_says_what_it_asks_for() -> None:
+    either = Match("any", [{"equals": "always"}, {"matches": "on-failure(:\\d+)?"}])
+    assert either.describe() == "(= always or matching /on-failure(:\\d+)?/)"
+    assert Match("not", {"between": [1, 4]}).describe() == "not between 1 and 4"
+    assert Match("has_keys", ["a", "b"]).describe() == "with keys a, b"
 
 
 def test_a_labs_values_in_a_matcher_are_taken_as_they_are() -> None:
@@ -80,6 +130,12 @@ def test_a_labs_values_in_a_matcher_are_taken_as_they_are() -> None:
     assert Match("matches", regex["matches"]).judge("/srv/a+b/") and not Match("matches", regex["matches"]).judge(
         "/srv/aab/"
     )
+    nested = render_args(
+        "container.inspect",
+        {"name": "c", "key": "k", "all": [{"not": {"matches": "/srv/{{name}}"}}, {"has_keys": ["{{name}}"]}]},
+        values,
+    )
+    assert nested["all"] == [{"not": {"matches": "/srv/a\\+b"}}, {"has_keys": ["a+b"]}]
 
 
 def test_image_info_matchers_on_real_images(local_shell: ShellSession, tmp_path: Path) -> None:
@@ -94,6 +150,13 @@ def test_image_info_matchers_on_real_images(local_shell: ShellSession, tmp_path:
     assert (layered.outcome, layered.seen) == (FAIL, f"{overlay}: backing-filename = {base}")
     fmt = run_probe(local_shell, "image.info", {"path": str(overlay), "key": "format", "matches": "qcow2?"})
     assert fmt.outcome == PASS and fmt.expected.endswith("format matching /qcow2?/")
+    mib = 1024 * 1024
+    sized = {"path": str(overlay), "key": "virtual-size", "between": [16 * mib, 32 * mib]}
+    assert run_probe(local_shell, "image.info", sized).outcome == PASS
+    subprocess.run(["qemu-img", "resize", "-q", str(overlay), "64M"], check=True)
+    grown = run_probe(local_shell, "image.info", sized)
+    assert (grown.outcome, grown.seen) == (FAIL, f"{overlay}: virtual-size = {64 * mib}")
+    assert grown.expected == f"{overlay}: virtual-size between {16 * mib} and {32 * mib}"
 
 
 def test_file_and_command_matchers_on_real_files(local_shell: ShellSession, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from checkers.kernelfiles import FUNCTION as KERNEL_VIEW
 from checkers.kernelfiles import KernelViewProblem
-from checkers.probes.matchers import matcher_problems
+from checkers.probes.matchers import OPERANDS, matcher_problems
 from checkers.probes.values import SEEN_LIMIT, cap
 from checkers.shell import COMMAND_TIMEOUT, SCRIPT_TIMEOUT, CommandResult, Shell
 
@@ -74,19 +74,24 @@ _KIND_NAMES: dict[type | tuple[type, ...], str] = {
     bool: "true or false",
     list: "a list",
     (str, dict): "a string or a map",
+    dict: "a map",
 }
 
 # The matcher arguments (``checkers.probes.matchers``) of a probe that reads one value: ``**MATCHER``
 # in its ``probe(...)``; a check gives exactly one of them.
+_MATCHER_HELP = {
+    "equals": "the value as text (numbers and booleans as JSON writes them)",
+    "matches": "a regular expression the whole value matches",
+    "contains": "a list's item, a map's key, a text's part; or a map: a list item with these keys and values",
+    "absent": "true: the key is not there at all; false: it is",
+    "has_keys": "a map with at least these keys",
+    "between": "[LOW, HIGH]: a number from LOW to HIGH, both included",
+    "all": "a list of matchers that must all hold",
+    "any": "a list of matchers one of which must hold",
+    "not": "a matcher that must not hold",
+}
 MATCHER = {
-    "equals": Arg(str, required=False, help="the value as text (numbers and booleans as JSON writes them)"),
-    "matches": Arg(str, required=False, is_regex=True, help="a regular expression the whole value matches"),
-    "contains": Arg(
-        (str, dict),
-        required=False,
-        help="a list's item, a map's key, a text's part; or a map: a list item with these keys and values",
-    ),
-    "absent": Arg(bool, required=False, help="true: the key is not there at all; false: it is"),
+    kind: Arg(OPERANDS[kind], required=False, is_regex=kind == "matches", help=_MATCHER_HELP[kind]) for kind in OPERANDS
 }
 
 

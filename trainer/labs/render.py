@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from checkers.privdir import LAB_ROOT
 from checkers.probes import REGISTRY
+from checkers.probes.matchers import OPERANDS
 from trainer.curriculum.exercises import ATTEMPT, PLACEHOLDER, WORKDIR
 from trainer.curriculum.model import Exercise
 
@@ -66,8 +67,8 @@ def render_args(probe: str, args: dict[str, object], values: dict[str, str]) -> 
     rendered: dict[str, object] = {}
     for key, value in args.items():
         arg = spec.get(key)
-        if isinstance(value, dict) and arg is not None:  # a ``contains`` map: its texts as they are
-            rendered[key] = {k: render(v, values) if isinstance(v, str) else v for k, v in value.items()}
+        if key in OPERANDS and arg is not None:
+            rendered[key] = _render_operand(key, value, values)
         elif not isinstance(value, str) or arg is None:
             rendered[key] = value
         elif arg.shell:
@@ -77,3 +78,25 @@ def render_args(probe: str, args: dict[str, object], values: dict[str, str]) -> 
         else:
             rendered[key] = render(value, values)
     return rendered
+
+
+def _render_operand(kind: str, operand: object, values: dict[str, str]) -> object:
+    """A matcher's operand with the attempt's values: escaped in a ``matches``, as they are elsewhere
+    (a ``contains`` map's texts, ``has_keys``), and so on down ``all``, ``any`` and ``not``."""
+    if kind in ("all", "any") and isinstance(operand, list):
+        return [_render_matcher(item, values) for item in operand]
+    if kind == "not":
+        return _render_matcher(operand, values)
+    if kind == "matches" and isinstance(operand, str):
+        return render_regex(operand, values)
+    if isinstance(operand, dict):
+        return {k: render(v, values) if isinstance(v, str) else v for k, v in operand.items()}
+    if isinstance(operand, list):
+        return [render(item, values) if isinstance(item, str) else item for item in operand]
+    return render(operand, values) if isinstance(operand, str) else operand
+
+
+def _render_matcher(matcher: object, values: dict[str, str]) -> object:
+    if not isinstance(matcher, dict):
+        return matcher
+    return {kind: _render_operand(str(kind), operand, values) for kind, operand in matcher.items()}

@@ -176,3 +176,27 @@ def test_file_and_command_matchers_on_real_files(local_shell: ShellSession, tmp_
         local_shell, "command.json", {"command": f"cat {daemon}", "key": "log-opts", "contains": "max-size"}
     )
     assert size.outcome == PASS, size
+
+
+def test_lxc_container_config_values_through_matchers(local_shell: ShellSession, tmp_path: Path) -> None:
+    """A container as LXC reads it (``lxc-info -P`` on a folder of this test's own): its config keys
+    judged by matchers, an unset key absent, the matcher refused without a key."""
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "config").write_text(f"lxc.uts.name = web\nlxc.rootfs.path = dir:{tmp_path}/web/rootfs\n")
+    base = {"name": "web", "path": str(tmp_path), "state": "STOPPED"}
+    rootfs = {**base, "key": "lxc.rootfs.path", "matches": f"(dir:)?{tmp_path}/web/rootfs/?"}
+    assert run_probe(local_shell, "lxc.container", rootfs).outcome == PASS
+    elsewhere = run_probe(local_shell, "lxc.container", {**rootfs, "matches": "(dir:)?/var/lib/lxc/web/rootfs/?"})
+    assert elsewhere.outcome == FAIL and elsewhere.seen.endswith(f"lxc.rootfs.path = {tmp_path}/web/rootfs")
+    unset = run_probe(local_shell, "lxc.container", {**base, "key": "lxc.mount.entry", "absent": True})
+    assert unset.outcome == PASS and unset.seen == "container web STOPPED, lxc.mount.entry = absent"
+    running = run_probe(local_shell, "lxc.container", {**base, "state": "RUNNING"})
+    assert running.outcome == FAIL and running.seen == "container web STOPPED"
+    assert run_probe(local_shell, "lxc.container", {**base, "name": "gone"}).outcome == FAIL
+    assert argument_problems("lxc.container", {"name": "web", "equals": "1"}) == [
+        "probe lxc.container takes equals only with a key to judge"
+    ]
+    assert argument_problems("lxc.container", {"name": "web", "key": "lxc.start.auto"})[0].startswith(
+        "probe lxc.container needs exactly one of"
+    )
+    assert argument_problems("lxc.container", {"name": "web", "state": "RUNNING"}) == []

@@ -9,34 +9,38 @@ from urllib.parse import quote, unquote
 
 from checkers.probes.matchers import Match
 from checkers.probes.registry import MATCHER, Arg, Verdict, probe
-from checkers.probes.values import excerpt, parsed_json, shown, walk
+from checkers.probes.values import MISSING, excerpt, parsed_json, shown, walk
 from checkers.shell import Shell
 
 
 @probe(
     "lxc.container",
-    "an LXC container exists, in a state, with optional config values",
+    "an LXC container exists, in a state, with an optional config value judged by a matcher",
     name=Arg(str, help="container name"),
     state=Arg(str, required=False, help="RUNNING, STOPPED or FROZEN"),
-    key=Arg(str, required=False, help="a config key, e.g. lxc.start.auto or lxc.cgroup.memory.limit_in_bytes"),
-    equals=Arg(str, required=False, help="the key's expected value"),
+    key=Arg(str, required=False, help="a config key, e.g. lxc.start.auto or lxc.rootfs.path (unset: absent)"),
+    **MATCHER,
+    path=Arg(str, required=False, help="the folder holding the container (lxc-info -P; default: the system's)"),
 )
 def lxc_container(
-    shell: Shell, name: str, state: str | None = None, key: str | None = None, equals: str | None = None
+    shell: Shell, name: str, state: str | None = None, key: str | None = None, path: str = "", **match: object
 ) -> Verdict:
-    quoted = shlex.quote(name)
-    info = shell.run(f"lxc-info -n {quoted} -s", merge=False)
-    wanted = " ".join(filter(None, [f"container {name}", state, key and f"{key} = {equals}"]))
+    lxc_info = "lxc-info" + (f" -P {shlex.quote(path)}" if path else "") + f" -n {shlex.quote(name)}"
+    matcher = Match.of(match) if key else None
+    judged = key and matcher and f"{key} {matcher.describe()}"
+    wanted = " ".join(filter(None, [f"container {name}", state, judged]))
+    info = shell.run(f"{lxc_info} -s", merge=False)
     if info.status != 0:
         return Verdict(False, wanted, (info.errors or info.output).strip() or f"no container {name}")
     seen_state = info.output.split(":", 1)[-1].strip()
     seen = [f"container {name} {seen_state}"]
     ok = state is None or seen_state == state
-    if key:
-        value = shell.run(f"lxc-info -n {quoted} -c {shlex.quote(key)}", merge=False).output.strip()
-        seen_value = value.split("=", 1)[1].strip() if "=" in value else ""
-        seen.append(f"{key} = {seen_value or 'unset'}")
-        ok = ok and seen_value == (equals or "")
+    if key and matcher:
+        value = shell.run(f"{lxc_info} -c {shlex.quote(key)}", merge=False).output.strip()
+        found: object = value.split("=", 1)[1].strip() if "=" in value else ""
+        found = found or MISSING  # lxc-info prints an unset key with nothing after its "="
+        seen.append(f"{key} = {shown(found)}")
+        ok = ok and matcher.judge(found)
     return Verdict(ok, wanted, ", ".join(seen))
 
 

@@ -139,8 +139,18 @@ def argument_problems(name: str, args: dict[str, object]) -> list[str]:
         if arg.required and key not in args:
             problems.append(f"probe {name} needs argument {key!r} ({arg.help})")
     if MATCHER.keys() <= spec.args.keys():
-        problems += [f"probe {name} {problem}" for problem in matcher_problems(args)]
+        problems += [f"probe {name} {problem}" for problem in _matcher_problems(spec, args)]
     return problems
+
+
+def _matcher_problems(spec: Probe, args: dict[str, object]) -> list[str]:
+    """A probe whose ``key`` is optional (the key is one more thing it can look at) takes a matcher
+    with the key and none without; one whose ``key`` is required, or that has none, takes one."""
+    key = spec.args.get("key")
+    if key is not None and not key.required and "key" not in args:
+        given = [kind for kind in MATCHER if kind in args]
+        return [f"takes {', '.join(given)} only with a key to judge"] if given else []
+    return matcher_problems(args)
 
 
 def _families() -> list[str]:

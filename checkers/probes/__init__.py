@@ -10,6 +10,7 @@ from checkers.probes import (  # noqa: F401 (importing a probe module registers 
     hcl,
     kernel,
     kube,
+    monitor,
     namespaces,
     network,
     processes,

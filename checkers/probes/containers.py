@@ -16,6 +16,7 @@ from checkers.shell import Shell
 @probe(
     "lxc.container",
     "an LXC container exists, in a state, with an optional config value judged by a matcher",
+    matcher_needs_key=True,
     name=Arg(str, help="container name"),
     state=Arg(str, required=False, help="RUNNING, STOPPED or FROZEN"),
     key=Arg(str, required=False, help="a config key, e.g. lxc.start.auto or lxc.rootfs.path (unset: absent)"),

@@ -56,6 +56,7 @@ class Arg:
     pattern: str = ""  # a string argument must match this regular expression in full
     is_regex: bool = False  # the argument is itself a regular expression and must compile
     shell: bool = False  # the argument is shell text run on the target (a lab's values are quoted into it)
+    not_with: str = ""  # another argument this one cannot be given with (each asks for another value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class Probe:
     summary: str
     func: Callable[..., Verdict]
     args: dict[str, Arg] = field(default_factory=dict)
+    matcher_needs_key: bool = False  # its matcher judges its optional ``key``: none without one
 
 
 REGISTRY: dict[str, Probe] = {}
@@ -95,13 +97,15 @@ MATCHER = {
 }
 
 
-def probe(probe_name: str, summary: str, /, **args: Arg) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
+def probe(
+    probe_name: str, summary: str, /, matcher_needs_key: bool = False, **args: Arg
+) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
     """Register the decorated function as probe ``probe_name`` taking ``args`` (besides the shell)."""
 
     def register(func: Callable[..., Verdict]) -> Callable[..., Verdict]:
         if probe_name in REGISTRY:
             raise ValueError(f"probe {probe_name} registered twice")
-        REGISTRY[probe_name] = Probe(probe_name, summary, func, args)
+        REGISTRY[probe_name] = Probe(probe_name, summary, func, args, matcher_needs_key)
         return func
 
     return register
@@ -138,16 +142,17 @@ def argument_problems(name: str, args: dict[str, object]) -> list[str]:
     for key, arg in spec.args.items():
         if arg.required and key not in args:
             problems.append(f"probe {name} needs argument {key!r} ({arg.help})")
+        if arg.not_with and key in args and arg.not_with in args:
+            problems.append(f"probe {name} takes {arg.not_with!r} or {key!r}, not both")
     if MATCHER.keys() <= spec.args.keys():
         problems += [f"probe {name} {problem}" for problem in _matcher_problems(spec, args)]
     return problems
 
 
 def _matcher_problems(spec: Probe, args: dict[str, object]) -> list[str]:
-    """A probe whose ``key`` is optional (the key is one more thing it can look at) takes a matcher
-    with the key and none without; one whose ``key`` is required, or that has none, takes one."""
-    key = spec.args.get("key")
-    if key is not None and not key.required and "key" not in args:
+    """A probe whose matcher judges its optional ``key`` (one more thing it can look at) takes a
+    matcher with the key and none without; any other takes exactly one."""
+    if spec.matcher_needs_key and "key" not in args:
         given = [kind for kind in MATCHER if kind in args]
         return [f"takes {', '.join(given)} only with a key to judge"] if given else []
     return matcher_problems(args)

@@ -8,7 +8,7 @@ import shlex
 from urllib.parse import quote, unquote
 
 from checkers.probes.matchers import Match
-from checkers.probes.registry import MATCHER, Arg, Verdict, probe
+from checkers.probes.registry import MATCHER, Arg, Verdict, matcher_needs_key, probe
 from checkers.probes.values import MISSING, excerpt, parsed_json, shown, walk
 from checkers.shell import Shell
 
@@ -16,7 +16,6 @@ from checkers.shell import Shell
 @probe(
     "lxc.container",
     "an LXC container exists, in a state, with an optional config value judged by a matcher",
-    matcher_needs_key=True,
     name=Arg(str, help="container name"),
     state=Arg(str, required=False, help="RUNNING, STOPPED or FROZEN"),
     key=Arg(str, required=False, help="a config key, e.g. lxc.start.auto or lxc.rootfs.path (unset: absent)"),
@@ -28,7 +27,7 @@ def lxc_container(
 ) -> Verdict:
     lxc_info = "lxc-info" + (f" -P {shlex.quote(path)}" if path else "") + f" -n {shlex.quote(name)}"
     matcher = Match.of(match) if key else None
-    judged = key and matcher and f"{key} {matcher.describe()}"
+    judged = f"{key} {matcher.describe()}" if key and matcher else None
     wanted = " ".join(filter(None, [f"container {name}", state, judged]))
     info = shell.run(f"{lxc_info} -s", merge=False)
     if info.status != 0:
@@ -43,6 +42,9 @@ def lxc_container(
         seen.append(f"{key} = {shown(found)}")
         ok = ok and matcher.judge(found)
     return Verdict(ok, wanted, ", ".join(seen))
+
+
+matcher_needs_key("lxc.container")
 
 
 @probe(

@@ -18,7 +18,7 @@ import difflib
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from checkers.kernelfiles import FUNCTION as KERNEL_VIEW
 from checkers.kernelfiles import KernelViewProblem
@@ -97,18 +97,21 @@ MATCHER = {
 }
 
 
-def probe(
-    probe_name: str, summary: str, /, matcher_needs_key: bool = False, **args: Arg
-) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
+def probe(probe_name: str, summary: str, /, **args: Arg) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
     """Register the decorated function as probe ``probe_name`` taking ``args`` (besides the shell)."""
 
     def register(func: Callable[..., Verdict]) -> Callable[..., Verdict]:
         if probe_name in REGISTRY:
             raise ValueError(f"probe {probe_name} registered twice")
-        REGISTRY[probe_name] = Probe(probe_name, summary, func, args, matcher_needs_key)
+        REGISTRY[probe_name] = Probe(probe_name, summary, func, args)
         return func
 
     return register
+
+
+def matcher_needs_key(probe_name: str) -> None:
+    """Mark probe ``probe_name``'s matcher as judging its optional ``key``: none without one."""
+    REGISTRY[probe_name] = replace(REGISTRY[probe_name], matcher_needs_key=True)
 
 
 def _quoted(text: str) -> str:

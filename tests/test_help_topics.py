@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from checkers.probes import REGISTRY
+from checkers.probes.registry import MATCHER
 from tests.conftest import REPO, run_lpic3
 from trainer.commands.helptopics import TOPICS
 
@@ -47,6 +49,13 @@ def test_the_questions_page_holds_the_question_format() -> None:
     page = run_lpic3("help", "questions").stdout
     assert "| `accept` | fill |" in page and "### Naming an option in an explanation" in page
     assert "## Exercises" not in page
+
+
+def test_the_labs_page_names_every_probe_that_takes_a_matcher() -> None:
+    """The list a lab author reads is the registry's, so a probe given matchers is not left out."""
+    listing = DOC[DOC.index("A probe that reads one value (") :].split(")", 1)[0]
+    named = set(re.findall(r"`([a-z_.]+)`", listing))
+    assert named == {name for name, spec in REGISTRY.items() if MATCHER.keys() <= spec.args.keys()}
 
 
 def test_an_unknown_topic_is_one_line() -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from checkers.probes import FAIL, PASS, argument_problems, run_probe
 from checkers.probes.matchers import MATCH_KINDS, Match
+from checkers.probes.sizes import in_unit, libvirt_bytes
 from checkers.probes.values import MISSING
 from checkers.session import ShellSession
 from trainer.labs.render import render_args
@@ -200,3 +201,33 @@ def test_lxc_container_config_values_through_matchers(local_shell: ShellSession,
         "probe lxc.container needs exactly one of"
     )
     assert argument_problems("lxc.container", {"name": "web", "state": "RUNNING"}) == []
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "count"),
+    [
+        ("1048576", "KiB", 1024**3),
+        ("1048576", "k", 1024**3),
+        ("64", "MiB", 64 * 1024**2),
+        ("64", "m", 64 * 1024**2),
+        ("64", "MB", 64 * 1000**2),
+        ("2", "GiB", 2 * 1024**3),
+        ("2", "G", 2 * 1024**3),
+        ("2", "gb", 2 * 1000**3),
+        ("5368709120", "bytes", 5 * 1024**3),
+        ("7", "b", 7),
+        ("1.5", "GiB", None),  # libvirt writes whole numbers only
+        ("64", "XiB", None),
+        ("64", "", None),
+    ],
+)
+def test_a_size_libvirt_wrote_in_bytes(amount: str, unit: str, count: int | None) -> None:
+    assert libvirt_bytes(amount, unit) == count
+
+
+def test_a_size_in_the_unit_a_task_names_has_no_needless_digits() -> None:
+    assert [in_unit(64 * 1024**2, "MiB"), in_unit(1536 * 1024**2, "GiB"), in_unit(65536 * 1024, "GiB")] == [
+        "64",
+        "1.5",
+        "0.0625",
+    ]

@@ -45,6 +45,11 @@ def test_xl_cfg_as_xl_reads_it(local_shell: ShellSession, tmp_path: Path) -> Non
     assert _outcome(local_shell, "xen.cfg", path=path, key="vnc", equals="1", unset="1")[0] == PASS
     assert _outcome(local_shell, "xen.cfg", path=path, key="vnc", equals="1", unset="0")[0] == FAIL
     assert _outcome(local_shell, "xen.cfg", path=path, key="memory", equals="1024", unset="1024")[0] == FAIL
+    # any matcher: a range judges the number xl reads, a pattern the text as written
+    assert _outcome(local_shell, "xen.cfg", path=path, key="memory", between=[256, 1024]) == (PASS, "memory = 512")
+    assert _outcome(local_shell, "xen.cfg", path=path, key="memory", matches="0x[0-9a-f]+")[0] == PASS
+    assert _outcome(local_shell, "xen.cfg", path=path, key="vnc", absent=True) == (PASS, "vnc = absent")
+    assert _outcome(local_shell, "xen.cfg", path=path, key="vnc", unset="1", **{"not": {"equals": "0"}})[0] == PASS
     # target= not last: the rest of the spec becomes the path and xl finds no vdev
     cfg.write_text("name = \"web\"\ndisk = [ 'target=/dev/vg/web, vdev=xvda' ]\n")
     outcome, seen = _outcome(local_shell, "xen.cfg", path=path, key="disk.0.vdev", equals="xvda")
@@ -62,6 +67,9 @@ def test_xen_tools_config_as_xen_create_image_reads_it(local_shell: ShellSession
     assert _outcome(local_shell, "xen.tools_config", config=path, key="size", equals="16G")[0] == PASS
     assert _outcome(local_shell, "xen.tools_config", config=path, key="lvm", equals="vg_test")[0] == PASS
     assert _outcome(local_shell, "xen.tools_config", config=path, key="dir", equals="")[0] == PASS
+    assert _outcome(local_shell, "xen.tools_config", config=path, key="size", matches="1[26]G")[0] == PASS
+    unlisted = _outcome(local_shell, "xen.tools_config", config=path, key="no_such", absent=True)
+    assert unlisted == (PASS, "no_such = absent")
     conf.write_text("dir = /srv/xen\n")
     assert _outcome(local_shell, "xen.tools_config", config=path, key="lvm", equals="vg_test")[0] == FAIL
     assert _outcome(local_shell, "xen.tools_config", config=path, key="dir", equals="/srv/xen")[0] == PASS

@@ -224,6 +224,11 @@ def test_libvirt(local_shell: ShellSession, tmp_path: Path, name: str) -> None:
         assert (shutoff.passed, shutoff.seen) == (False, "snapshot s1, state running")
         sh(f"{virsh} snapshot-delete {name} s1 --metadata >/dev/null && {virsh} autostart --disable {name}")
         assert run_probe(local_shell, "libvirt.xml", {"name": name, "path": "memory", "equals": "65536"}).passed
+        # A size in the unit the task names, whatever unit libvirt wrote it in (KiB for memory).
+        in_mib = {"name": name, "path": "memory", "unit": "MiB"}
+        assert run_probe(local_shell, "libvirt.xml", in_mib | {"equals": "64"}).seen == "memory in MiB = 64"
+        assert not run_probe(local_shell, "libvirt.xml", in_mib | {"equals": "65536"}).passed
+        assert run_probe(local_shell, "libvirt.xml", in_mib | {"unit": "GiB", "equals": "0.0625"}).passed
         assert run_probe(
             local_shell, "libvirt.xml", {"name": name, "path": ".", "attribute": "type", "equals": "qemu"}
         ).passed

@@ -17,6 +17,7 @@ import re
 from checkers.probes.matchers import Match
 from checkers.probes.parsed import python_answer
 from checkers.probes.registry import MATCHER, Arg, Verdict, probe
+from checkers.probes.sizes import UNIT_PATTERN, in_unit
 from checkers.probes.values import MISSING, shown
 from checkers.session import clean_output
 from checkers.shell import Shell
@@ -74,7 +75,7 @@ except (OSError, ValueError) as e:
     unit=Arg(
         str,
         required=False,
-        pattern="KiB|MiB|GiB",
+        pattern=UNIT_PATTERN,
         help="the value, a number of bytes, in this unit (base memory in MiB: 100663296 is 96)",
     ),
     **MATCHER,
@@ -103,8 +104,8 @@ def qemu_monitor(
         found = sum(1 for line in lines if re.search(count, line))
     else:
         found = "\n".join(lines)
-    if unit and found is not MISSING:
-        found = _in_unit(str(found), unit)
+    if unit and isinstance(found, str) and found.isdigit():
+        found = in_unit(int(found), unit)
     return Verdict(matcher.judge(found), wanted, f"{asked} = {shown(found)}", "\n".join(lines)[-2000:])
 
 
@@ -116,11 +117,3 @@ def _answer_lines(raw: str) -> list[str]:
     if body and body[-1].startswith("(qemu)"):
         body.pop()
     return [line for line in body if line.strip()]
-
-
-def _in_unit(value: str, unit: str) -> str:
-    """A number of bytes in KiB, MiB or GiB, as few digits as it needs (96, 1.5); other text as it is."""
-    try:
-        return f"{int(value) / 1024 ** (1 + ('KiB', 'MiB', 'GiB').index(unit)):g}"
-    except ValueError:
-        return value

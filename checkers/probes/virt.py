@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 from checkers.probes.matchers import Match
 from checkers.probes.registry import MATCHER, Arg, Verdict, probe
+from checkers.probes.sizes import UNIT_PATTERN, in_unit, libvirt_bytes
 from checkers.probes.values import MISSING, parsed_json, shown, walk
 from checkers.shell import CommandResult, Shell
 
@@ -89,6 +90,14 @@ def libvirt_domain(
     ),
     path=Arg(str, help="ElementTree path below the root, e.g. 'memory', 'devices/disk/source', 'forward'"),
     attribute=Arg(str, required=False, help="read this attribute instead of the element's text"),
+    unit=Arg(
+        str,
+        required=False,
+        pattern=UNIT_PATTERN,
+        not_with="attribute",
+        help="the element's amount, counted in its unit attribute (libvirt writes KiB for memory, bytes for "
+        "a volume's capacity), in this unit: <memory unit='KiB'>1048576</memory> is 1024 in MiB",
+    ),
     **MATCHER,
     inactive=Arg(
         bool,
@@ -103,6 +112,7 @@ def libvirt_xml(
     path: str,
     kind: str = "domain",
     attribute: str | None = None,
+    unit: str | None = None,
     inactive: bool = False,
     uri: str = "qemu:///system",
     **match: object,
@@ -125,7 +135,7 @@ def libvirt_xml(
             )
         target += " --inactive"
     result = shell.run(_virsh(uri, f"{command} {target}"), merge=False)
-    where = f"{path}{'@' + attribute if attribute else ''}"
+    where = f"{path}{'@' + attribute if attribute else ''}{' in ' + unit if unit else ''}"
     if result.status != 0:
         return Verdict(False, f"{kind} {name}{layer}: {where} {matcher.describe()}", _failed(result, "no such object"))
     try:
@@ -133,7 +143,7 @@ def libvirt_xml(
     except ET.ParseError as exc:
         return Verdict(False, f"{where} {matcher.describe()}", f"unreadable XML: {exc}")
     elements = root.findall(path) if path != "." else [root]
-    read = [(e.get(attribute) if attribute else (e.text or "").strip()) for e in elements]
+    read = [_amount(e, unit) if unit else e.get(attribute) if attribute else (e.text or "").strip() for e in elements]
     values = [v for v in read if v is not None]
     passed = any(matcher.judge(v) for v in values) if matcher.kind != "absent" else matcher.judge(values or MISSING)
     return Verdict(
@@ -141,6 +151,14 @@ def libvirt_xml(
         f"{kind} {name}{layer}: {where} {matcher.describe()}",
         f"{where}{layer} = {', '.join(values) if values else 'absent'}",
     )
+
+
+def _amount(element: ET.Element, unit: str) -> str:
+    """The size an element holds (``<memory unit='KiB'>``, ``<capacity unit='bytes'>``) in ``unit``;
+    what was written, with its unit, when libvirt would not read it as a size."""
+    text, written = (element.text or "").strip(), element.get("unit", "")
+    count = libvirt_bytes(text, written)
+    return in_unit(count, unit) if count is not None else f"{text} {written or '(no unit)'}"
 
 
 @probe(

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import shlex
 
+from checkers.probes.matchers import Match
 from checkers.probes.parsed import Key, python_answer, remembered
-from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.registry import MATCHER, Arg, Verdict, probe
 from checkers.probes.values import MISSING, excerpt, shown, walk
 from checkers.shell import Shell
 
@@ -119,23 +120,26 @@ def _parsed(shell: Shell, path: str) -> dict[str, object]:
         "is_cdrom), 'vif.0.bridge', 'boot'; an item by a field's value: 'disk.vdev=hdc.pdev_path'; a whole "
         "list as JSON: 'serial'",
     ),
-    equals=Arg(str, help='expected value as text; a whole number also matches 512 written as "512" or 0x200'),
     unset=Arg(
         str,
         required=False,
         help="the value xl uses when the file leaves this setting out (its documented default, e.g. vnc: 1); "
-        "without it a setting left out fails",
+        "without it a setting left out is absent",
     ),
+    **MATCHER,
 )
-def xen_cfg(shell: Shell, path: str, key: str, equals: str, unset: str | None = None) -> Verdict:
+def xen_cfg(shell: Shell, path: str, key: str, unset: str | None = None, **match: object) -> Verdict:
+    """Asked to equal a whole number or to lie between two, a setting xl reads as a number is judged
+    as that number (512 written "512" or 0x200); any other matcher judges the text as written."""
+    matcher = Match.of(match)
     top, _, rest = key.partition(".")
     answer = _parsed(shell, path)
-    wanted = f"{path}: {key} = {equals}"
+    wanted = f"{path}: {key} {matcher.describe()}"
     if "error" in answer:
         return Verdict(False, wanted, f"xl cannot use it: {answer['error']}")
     setting = walk(answer, f"settings.{top}")
     if setting is MISSING and unset is not None and not rest:
-        return Verdict(unset == equals, wanted, f"{key} left out: xl uses {unset}")
+        return Verdict(matcher.judge(unset), wanted, f"{key} left out: xl uses {unset}")
     first, _, tail = rest.partition(".")
     if "=" in first:  # the entry whose field has this value, wherever it is in the list
         field, _, value = first.partition("=")
@@ -154,10 +158,11 @@ def xen_cfg(shell: Shell, path: str, key: str, equals: str, unset: str | None = 
     item = walk(setting, f"value.{rest.partition('.')[0]}") if rest else None
     if isinstance(item, dict) and "error" in item:
         return Verdict(False, wanted, f"{top}: {item['error']}")
-    seen = shown(walk(setting, "value" + (f".{rest}" if rest else "")))
-    if equals.isdigit() and not rest and isinstance(setting, dict) and "number" in setting:
-        seen = str(setting["number"])
-    return Verdict(seen == equals, wanted, f"{key} = {seen}")
+    found = walk(setting, "value" + (f".{rest}" if rest else ""))
+    numeric = matcher.kind == "between" or (matcher.kind == "equals" and str(matcher.operand).isdigit())
+    if numeric and not rest and isinstance(setting, dict) and "number" in setting:
+        found = setting["number"]
+    return Verdict(matcher.judge(found), wanted, f"{key} = {shown(found)}")
 
 
 # xen-create-image --debug lists its whole configuration (built-in defaults, then
@@ -171,16 +176,18 @@ _LISTED: dict[Key, dict[str, str] | str] = {}
     "a setting as xen-create-image reads it from its config files (its own --debug listing; nothing is created)",
     config=Arg(str, help="the file given to xen-create-image --config= (read after /etc/xen-tools/xen-tools.conf)"),
     key=Arg(str, help="setting name as in xen-tools.conf: size, memory, swap, fs, dist, lvm, dir, gateway ..."),
-    equals=Arg(str, help="expected value as written; '' for a setting that is empty, 0 or unset"),
+    **MATCHER,
 )
-def xen_tools_config(shell: Shell, config: str, key: str, equals: str) -> Verdict:
-    wanted = f"xen-create-image --config={config}: {key} = {equals!r}"
+def xen_tools_config(shell: Shell, config: str, key: str, **match: object) -> Verdict:
+    """A setting that is empty or 0 is listed as '' (equals: ''); one the files never name is absent."""
+    matcher = Match.of(match)
+    wanted = f"xen-create-image --config={config}: {key} {matcher.describe()}"
     files = shell.run(f"cat /etc/xen-tools/xen-tools.conf {shlex.quote(config)}", merge=False)
     listing = remembered(_LISTED, (config, files.status, files.output), lambda: _listing(shell, config))
     if isinstance(listing, str):
         return Verdict(False, wanted, listing)
-    value = listing.get(key)
-    return Verdict(value == equals, wanted, f"{key} = {'absent' if value is None else repr(value)}")
+    found = listing.get(key, MISSING)
+    return Verdict(matcher.judge(found), wanted, f"{key} = {'absent' if found is MISSING else repr(found)}")
 
 
 def _listing(shell: Shell, config: str) -> dict[str, str] | str:

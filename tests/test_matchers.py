@@ -82,6 +82,18 @@ def test_a_check_names_exactly_one_matcher_and_a_map_of_text() -> None:
     )
 
 
+def test_each_field_of_a_libvirt_element_is_checked_where_the_lab_is_read() -> None:
+    disk = {"name": "d", "path": "devices/disk", "contains": {"target@dev": "vdb"}}
+    assert argument_problems("libvirt.xml", disk | {"fields": ["target@dev", "@type", "source"]}) == []
+    (bad,) = argument_problems("libvirt.xml", disk | {"fields": ["target@dev", "target[@dev]"]})
+    assert bad.startswith("probe libvirt.xml argument 'fields': 'target[@dev]' is not a field of each element found")
+    (both,) = argument_problems("libvirt.xml", disk | {"fields": ["@type"], "attribute": "type"})
+    assert both == "probe libvirt.xml takes 'attribute' or 'fields', not both"
+    assert argument_problems("libvirt.xml", disk | {"fields": "target@dev"}) == [
+        "probe libvirt.xml argument 'fields' must be a list"
+    ]
+
+
 @pytest.mark.parametrize(
     ("matcher", "problem"),
     [

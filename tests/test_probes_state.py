@@ -229,9 +229,23 @@ def test_libvirt(local_shell: ShellSession, tmp_path: Path, name: str) -> None:
         assert run_probe(local_shell, "libvirt.xml", in_mib | {"equals": "64"}).seen == "memory in MiB = 64"
         assert not run_probe(local_shell, "libvirt.xml", in_mib | {"equals": "65536"}).passed
         assert run_probe(local_shell, "libvirt.xml", in_mib | {"unit": "GiB", "equals": "0.0625"}).passed
+        # With fields, every element is a map and the matcher judges the list: the pty serial port 0.
+        serial = {"name": name, "path": "devices/serial", "fields": ["@type", "target@port", "target@nothing"]}
+        ports = run_probe(local_shell, "libvirt.xml", serial | {"contains": {"@type": "pty", "target@port": "0"}})
+        assert ports.passed and ports.seen == 'devices/serial = [{"@type": "pty", "target@port": "0"}]', ports
+        assert not run_probe(local_shell, "libvirt.xml", serial | {"contains": {"@type": "file"}}).passed
+        assert not run_probe(local_shell, "libvirt.xml", serial | {"not": {"contains": {"@type": "pty"}}}).passed
+        assert not run_probe(local_shell, "libvirt.xml", serial | {"contains": {"target@nothing": ""}}).passed
         assert run_probe(
             local_shell, "libvirt.xml", {"name": name, "path": ".", "attribute": "type", "equals": "qemu"}
         ).passed
+        # A save file's own definition (virsh save-image-dumpxml); it has no inactive layer.
+        sh(f"{virsh} save {name} {tmp_path / 's.save'} >/dev/null")
+        saved = {"kind": "save", "name": str(tmp_path / "s.save"), "path": "name", "equals": name}
+        assert run_probe(local_shell, "libvirt.xml", saved).passed
+        assert not run_probe(local_shell, "libvirt.xml", saved | {"equals": "other"}).passed
+        assert "does not apply" in run_probe(local_shell, "libvirt.xml", saved | {"inactive": True}).seen
+        sh(f"{virsh} restore {tmp_path / 's.save'} >/dev/null")
         net = f"<network><name>{name}</name><bridge name='{name[-12:]}'/></network>"
         (tmp_path / "n.xml").write_text(net)
         sh(f"{virsh} net-define {tmp_path / 'n.xml'}")

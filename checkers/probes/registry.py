@@ -53,7 +53,7 @@ class Arg:
     kind: type | tuple[type, ...]
     required: bool = True
     help: str = ""
-    pattern: str = ""  # a string argument must match this regular expression in full
+    pattern: str = ""  # a string argument (each item of a list of them) must match this regex in full
     is_regex: bool = False  # the argument is itself a regular expression and must compile
     shell: bool = False  # the argument is shell text run on the target (a lab's values are quoted into it)
     not_with: str = ""  # another argument this one cannot be given with (each asks for another value)
@@ -135,8 +135,8 @@ def argument_problems(name: str, args: dict[str, object]) -> list[str]:
             problems.append(f"probe {name} takes no argument {_quoted(key)} (it takes: {takes})")
         elif not isinstance(value, arg.kind) or (arg.kind is int and isinstance(value, bool)):
             problems.append(f"probe {name} argument {key!r} must be {_KIND_NAMES[arg.kind]}")
-        elif arg.pattern and isinstance(value, str) and not re.fullmatch(arg.pattern, value):
-            problems.append(f"probe {name} argument {key!r}: {_quoted(value)} is not {arg.help}")
+        elif arg.pattern and (bad := _unlike(arg.pattern, value)) is not None:
+            problems.append(f"probe {name} argument {key!r}: {_quoted(bad)} is not {arg.help}")
         elif arg.is_regex and isinstance(value, str):
             try:
                 re.compile(value)
@@ -150,6 +150,12 @@ def argument_problems(name: str, args: dict[str, object]) -> list[str]:
     if MATCHER.keys() <= spec.args.keys():
         problems += [f"probe {name} {problem}" for problem in _matcher_problems(spec, args)]
     return problems
+
+
+def _unlike(pattern: str, value: object) -> str | None:
+    """The text (the argument, or an item of a list of them) that ``pattern`` does not match in full."""
+    items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    return next((str(i) for i in items if not isinstance(i, str) or not re.fullmatch(pattern, i)), None)
 
 
 def _matcher_problems(spec: Probe, args: dict[str, object]) -> list[str]:

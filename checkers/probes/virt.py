@@ -78,6 +78,16 @@ def libvirt_domain(
     return Verdict(ok, wanted, seen)
 
 
+# The virsh command that prints each kind of object's XML.
+_DUMPXML = {
+    "domain": "dumpxml",
+    "net": "net-dumpxml",
+    "pool": "pool-dumpxml",
+    "vol": "vol-dumpxml",
+    "save": "save-image-dumpxml",
+}
+
+
 @probe(
     "libvirt.xml",
     "a field of a libvirt object's XML (dumpxml) has a value",
@@ -85,8 +95,8 @@ def libvirt_domain(
     kind=Arg(
         str,
         required=False,
-        help="domain (default), net, pool or vol (name: pool/volume)",
-        pattern="domain|net|pool|vol",
+        help="domain (default), net, pool, vol (name: pool/volume) or save (name: a file virsh save wrote)",
+        pattern="domain|net|pool|vol|save",
     ),
     path=Arg(str, help="ElementTree path below the root, e.g. 'memory', 'devices/disk/source', 'forward'"),
     attribute=Arg(str, required=False, help="read this attribute instead of the element's text"),
@@ -97,6 +107,14 @@ def libvirt_domain(
         not_with="attribute",
         help="the element's amount, counted in its unit attribute (libvirt writes KiB for memory, bytes for "
         "a volume's capacity), in this unit: <memory unit='KiB'>1048576</memory> is 1024 in MiB",
+    ),
+    fields=Arg(
+        list,
+        required=False,
+        pattern=r"[\w.-]+(/[\w.-]+)*(@[\w:-]+)?|@[\w:-]+",
+        not_with="attribute",
+        help="a field of each element found: 'child@attribute', 'child' (its text) or '@attribute'; the "
+        "matcher then judges the list of these maps ([target@dev, source@file] with contains: {target@dev: vdb})",
     ),
     **MATCHER,
     inactive=Arg(
@@ -113,6 +131,7 @@ def libvirt_xml(
     kind: str = "domain",
     attribute: str | None = None,
     unit: str | None = None,
+    fields: list[str] | None = None,
     inactive: bool = False,
     uri: str = "qemu:///system",
     **match: object,
@@ -120,37 +139,45 @@ def libvirt_xml(
     """Without ``inactive`` the live XML (what runs now); with it the persistent definition, so a
     change made with ``--live`` only (gone at the next start) does not pass a task about the
     configuration. A transient object has no persistent definition: it fails then. Where ``path``
-    finds several elements (the disks of a domain), one of them matching is enough."""
+    finds several elements (the disks of a domain), one of them matching is enough; with ``fields``
+    the matcher judges them all as one list of maps (a disk with this target, bus, format and
+    file; no disk with that file)."""
     matcher = Match.of(match)
-    command = {"domain": "dumpxml", "net": "net-dumpxml", "pool": "pool-dumpxml", "vol": "vol-dumpxml"}[kind]
-    target = shlex.quote(name) if kind != "vol" else "--pool {} {}".format(*map(shlex.quote, name.split("/", 1)))
+    target = "--pool {} {}".format(*map(shlex.quote, name.split("/", 1))) if kind == "vol" else shlex.quote(name)
     layer = " (persistent definition)" if inactive else ""
+    where = f"{path}{'@' + attribute if attribute else ''}{' in ' + unit if unit else ''}"
+    wanted = f"{kind} {name}{layer}: {where} {matcher.describe()}"
+    if inactive and kind == "save":
+        return Verdict(False, wanted, "a save file holds one definition: inactive does not apply to it")
     if inactive:
         info = shell.run(_virsh(uri, f"{'dom' if kind == 'domain' else kind + '-'}info {target}"), merge=False)
         if _fields(info.output).get("Persistent") == "no":
-            return Verdict(
-                False,
-                f"{kind} {name}{layer}: {path} {matcher.describe()}",
-                f"{kind} {name} is transient: no definition",
-            )
+            return Verdict(False, wanted, f"{kind} {name} is transient: no definition")
         target += " --inactive"
-    result = shell.run(_virsh(uri, f"{command} {target}"), merge=False)
-    where = f"{path}{'@' + attribute if attribute else ''}{' in ' + unit if unit else ''}"
+    result = shell.run(_virsh(uri, f"{_DUMPXML[kind]} {target}"), merge=False)
     if result.status != 0:
-        return Verdict(False, f"{kind} {name}{layer}: {where} {matcher.describe()}", _failed(result, "no such object"))
+        return Verdict(False, wanted, _failed(result, "no such object"))
     try:
         root = ET.fromstring(result.output)
     except ET.ParseError as exc:
-        return Verdict(False, f"{where} {matcher.describe()}", f"unreadable XML: {exc}")
+        return Verdict(False, wanted, f"unreadable XML: {exc}")
     elements = root.findall(path) if path != "." else [root]
+    if fields:
+        found = [{f: v for f in fields if (v := _field(e, f)) is not None} for e in elements]
+        return Verdict(matcher.judge(found), wanted, f"{where}{layer} = {shown(found)}")
     read = [_amount(e, unit) if unit else e.get(attribute) if attribute else (e.text or "").strip() for e in elements]
     values = [v for v in read if v is not None]
     passed = any(matcher.judge(v) for v in values) if matcher.kind != "absent" else matcher.judge(values or MISSING)
-    return Verdict(
-        passed,
-        f"{kind} {name}{layer}: {where} {matcher.describe()}",
-        f"{where}{layer} = {', '.join(values) if values else 'absent'}",
-    )
+    return Verdict(passed, wanted, f"{where}{layer} = {', '.join(values) if values else 'absent'}")
+
+
+def _field(element: ET.Element, field: str) -> str | None:
+    """``child@attribute``, ``child`` (its text) or ``@attribute`` of ``element``; None when not there."""
+    child, _, attribute = field.partition("@")
+    node = element.find(child) if child else element
+    if node is None:
+        return None
+    return node.get(attribute) if attribute else (node.text or "").strip()
 
 
 def _amount(element: ET.Element, unit: str) -> str:

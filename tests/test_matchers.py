@@ -157,6 +157,13 @@ def test_image_info_matchers_on_real_images(local_shell: ShellSession, tmp_path:
     subprocess.run(
         ["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(base), "-F", "qcow2", str(overlay)], check=True
     )
+    in_mib = run_probe(
+        local_shell, "image.info", {"path": str(base), "key": "virtual-size", "unit": "MiB", "equals": "16"}
+    )
+    assert (in_mib.outcome, in_mib.seen) == (PASS, f"{base}: virtual-size in MiB = 16")
+    in_gib = {"path": str(base), "key": "virtual-size", "unit": "GiB", "equals": "0.015625"}
+    assert run_probe(local_shell, "image.info", in_gib).outcome == PASS
+    assert run_probe(local_shell, "image.info", in_gib | {"equals": "16"}).outcome == FAIL
     standalone = run_probe(local_shell, "image.info", {"path": str(base), "key": "backing-filename", "absent": True})
     assert (standalone.outcome, standalone.expected) == (PASS, f"{base}: backing-filename absent")
     layered = run_probe(local_shell, "image.info", {"path": str(overlay), "key": "backing-filename", "absent": True})

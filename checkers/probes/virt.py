@@ -250,16 +250,25 @@ def libvirt_snapshot(
         help="dotted key: format, virtual-size, backing-filename-format"
         ", full-backing-filename, format-specific.data.compat",
     ),
+    unit=Arg(
+        str,
+        required=False,
+        pattern=UNIT_PATTERN,
+        help="a size in bytes (virtual-size, actual-size, cluster-size) in this unit: 536870912 is 512 in MiB",
+    ),
     **MATCHER,
 )
-def image_info(shell: Shell, path: str, key: str, **match: object) -> Verdict:
+def image_info(shell: Shell, path: str, key: str, unit: str | None = None, **match: object) -> Verdict:
     result = shell.run(f"qemu-img info -U --output=json {shlex.quote(path)}", merge=False)
     info, matcher = _image_info(result), Match.of(match)
-    wanted = f"{path}: {key} {matcher.describe()}"
+    asked = f"{key} in {unit}" if unit else key
+    wanted = f"{path}: {asked} {matcher.describe()}"
     if info is None:
         return Verdict(False, wanted, _failed(result, "cannot read image"))
     found = walk(info, key)
-    return Verdict(matcher.judge(found), wanted, f"{path}: {key} = {shown(found)}")
+    if unit and isinstance(found, int) and not isinstance(found, bool):
+        found = in_unit(found, unit)
+    return Verdict(matcher.judge(found), wanted, f"{path}: {asked} = {shown(found)}")
 
 
 @probe(

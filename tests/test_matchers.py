@@ -83,7 +83,7 @@ def test_a_check_names_exactly_one_matcher_and_a_map_of_text() -> None:
 
 
 def test_each_field_of_a_libvirt_element_is_checked_where_the_lab_is_read() -> None:
-    disk = {"name": "d", "path": "devices/disk", "contains": {"target@dev": "vdb"}}
+    disk: dict[str, object] = {"name": "d", "path": "devices/disk", "contains": {"target@dev": "vdb"}}
     assert argument_problems("libvirt.xml", disk | {"fields": ["target@dev", "@type", "source"]}) == []
     (bad,) = argument_problems("libvirt.xml", disk | {"fields": ["target@dev", "target[@dev]"]})
     assert bad.startswith("probe libvirt.xml argument 'fields': 'target[@dev]' is not a field of each element found")

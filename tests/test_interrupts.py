@@ -7,6 +7,7 @@ import signal
 import sys
 import time
 import weakref
+from collections.abc import Iterator
 
 import pytest
 
@@ -30,6 +31,18 @@ def _ctrl_c_inside_a_weakref_callback() -> None:
     assert ref() is None
 
 
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """Ctrl-C as a terminal's user has it. A test run started in the background by a non-interactive
+    shell inherits SIGINT ignored (as ctrl_c_noted then leaves it: the case tested last)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_a_ctrl_c_python_drops_is_still_noted(monkeypatch: pytest.MonkeyPatch) -> None:
     dropped: list[type[BaseException]] = []
     monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: dropped.append(unraisable.exc_type))
@@ -39,6 +52,7 @@ def test_a_ctrl_c_python_drops_is_still_noted(monkeypatch: pytest.MonkeyPatch) -
         assert pressed.is_set()
 
 
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_a_ctrl_c_raises_as_usual_and_the_old_handler_comes_back() -> None:
     before = signal.getsignal(signal.SIGINT)
     with pytest.raises(KeyboardInterrupt), ctrl_c_noted() as pressed:

@@ -23,6 +23,7 @@ alike: expected "KEY <matcher>", seen "KEY = <value>" ("KEY = absent" when it is
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,8 +63,8 @@ class Match:
             return f"= {self.operand}"
         if self.kind == "matches":
             return f"matching /{self.operand}/"
-        if self.kind == "contains":
-            return f"containing {as_text(self.operand)}"
+        if self.kind == "contains":  # a map's keys in the lab's order, as its seen values are listed
+            return f"containing {json.dumps(self.operand) if isinstance(self.operand, dict) else self.operand}"
         if self.kind == "absent":
             return "absent" if self.operand else "present"
         if self.kind == "has_keys":

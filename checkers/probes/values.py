@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 MISSING = object()
-SEEN_LIMIT = 300  # characters of what a verdict says it saw
+SEEN_LIMIT = 400  # characters of what a verdict says it saw: 5 lines at 80 columns (3 disks of a domain)
 EXCERPT_LIMIT = 160  # characters of a command's output or a file quoted in a verdict
 
 

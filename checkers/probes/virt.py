@@ -164,7 +164,8 @@ def libvirt_xml(
     elements = root.findall(path) if path != "." else [root]
     if fields:
         found = [{f: v for f in fields if (v := _field(e, f)) is not None} for e in elements]
-        return Verdict(matcher.judge(found), wanted, f"{where}{layer} = {shown(found)}")
+        listed = "; ".join(" ".join(item.get(f, "-") for f in fields) for item in found) or "none"
+        return Verdict(matcher.judge(found), wanted, f"{where}{layer}, {' '.join(fields)} = {listed}")
     read = [_amount(e, unit) if unit else e.get(attribute) if attribute else (e.text or "").strip() for e in elements]
     values = [v for v in read if v is not None]
     passed = any(matcher.judge(v) for v in values) if matcher.kind != "absent" else matcher.judge(values or MISSING)

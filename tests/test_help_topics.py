@@ -54,7 +54,7 @@ def test_the_questions_page_holds_the_question_format() -> None:
 def test_the_labs_page_names_every_probe_that_takes_a_matcher() -> None:
     """The list a lab author reads is the registry's, so a probe given matchers is not left out."""
     listing = DOC[DOC.index("A probe that reads one value (") :].split(")", 1)[0]
-    named = set(re.findall(r"`([a-z_.]+)`", listing))
+    named = set(re.findall(r"`([a-z_.-]+)`", listing))
     assert named == {name for name, spec in REGISTRY.items() if MATCHER.keys() <= spec.args.keys()}
 
 

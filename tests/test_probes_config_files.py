@@ -156,6 +156,17 @@ def test_kubernetes_manifests_judged_as_the_api_server_takes_them(local_shell: S
     full = "docker.io/library/nginx:1.25"
     assert _outcome(local_shell, "kube.field", **field, key=image, type="image", equals=full)[0] == PASS
     assert _outcome(local_shell, "kube.field", **field, key=image, type="image", equals="nginx")[0] == FAIL  # :latest
+    # any matcher, on the normal form: a registry-qualified pattern, a range of amounts, a field left out
+    assert (
+        _outcome(local_shell, "kube.field", **field, key=image, type="image", matches="docker.io/.*:1\\.2[0-9]")[0]
+        == PASS
+    )
+    in_range = _outcome(local_shell, "kube.field", **field, key=memory, type="quantity", between=[1e8, 2e8])
+    assert in_range == (PASS, f"{memory} = 134217728")
+    assert _outcome(local_shell, "kube.field", **field, key="spec.paused", absent=True) == (
+        PASS,
+        "spec.paused = absent",
+    )
     port = f"{container}.ports.containerPort=8080.containerPort"
     assert _outcome(local_shell, "kube.field", **field, key=port, type="integer", equals="8080")[0] == PASS
     assert _outcome(local_shell, "kube.selects", path=path, **web, workload="Deployment/web")[0] == PASS

@@ -144,6 +144,11 @@ def test_cgroup_limits_and_membership(local_shell: ShellSession, name: str) -> N
         wrong = run_probe(local_shell, "cgroup.limit", limit | {"equals": "64000000"})
         assert not wrong.passed and "67108864" in wrong.seen
         assert run_probe(local_shell, "cgroup.limit", {"group": group, "limit": "pids", "equals": "5"}).passed
+        # any matcher: a range of sizes in bytes, a limit that is not "max"
+        memory = {"group": group, "limit": "memory"}
+        assert run_probe(local_shell, "cgroup.limit", memory | {"between": [33554432, 134217728]}).passed
+        assert run_probe(local_shell, "cgroup.limit", memory | {"not": {"equals": "max"}}).passed
+        assert not run_probe(local_shell, "cgroup.limit", memory | {"not": {"equals": "64M"}}).passed
         member = {"pid_cmd": f"echo {proc.pid}", "group": group}
         assert run_probe(local_shell, "cgroup.member", member).passed
         of_process = {"pid_cmd": f"echo {proc.pid}", "limit": "memory", "equals": "64M"}
@@ -178,6 +183,9 @@ def test_capabilities(local_shell: ShellSession, tmp_path: Path) -> None:
     sh(f"setcap cap_net_bind_service=ep {binary}")
     assert run_probe(local_shell, "caps.file", {"path": str(binary), "equals": "cap_net_bind_service=ep"}).passed
     assert not run_probe(local_shell, "caps.file", {"path": str(binary), "equals": "cap_net_bind_service=p"}).passed
+    exact = {"path": str(binary), "equals": "cap_net_bind_service=ep"}
+    assert run_probe(local_shell, "caps.file", exact).expected == f"{binary}: capabilities = cap_net_bind_service=ep"
+    assert run_probe(local_shell, "caps.file", {"path": str(binary), "matches": "cap_net_bind_service[+=]e?p"}).passed
 
 
 def test_images(local_shell: ShellSession, tmp_path: Path) -> None:
@@ -353,6 +361,11 @@ def test_lxd(local_shell: ShellSession, tmp_path: Path, name: str) -> None:
         decimal = run_probe(local_shell, "lxd.instance", memory | {"equals": "64MB"})
         assert not decimal.passed and "limits.memory = 64MiB" in decimal.seen
         assert run_probe(local_shell, "lxd.instance", {"name": name, "key": "image.os", "equals": name}).passed
+        unset = {"name": name, "key": "limits.cpu", "absent": True}
+        assert run_probe(local_shell, "lxd.instance", unset).seen.endswith("limits.cpu = absent")
+        assert run_probe(local_shell, "lxd.instance", unset).passed
+        spelled = {"name": name, "key": "limits.memory", "matches": "64MiB|67108864"}
+        assert run_probe(local_shell, "lxd.instance", spelled).passed
         assert run_probe(local_shell, "lxd.instance", {"name": name, "snapshot": "before"}).passed
         other = run_probe(local_shell, "lxd.instance", {"name": name, "snapshot": "after"})
         assert not other.passed and "snapshots: before" in other.seen

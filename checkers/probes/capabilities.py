@@ -6,8 +6,9 @@ from __future__ import annotations
 import shlex
 
 from checkers.kernelfiles import run_in_view
+from checkers.probes.matchers import Match
 from checkers.probes.processes import PID_ARG, find_pid
-from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.registry import MATCHER, Arg, Verdict, probe
 from checkers.shell import Shell
 
 # Bit numbers from linux/capability.h.
@@ -113,16 +114,26 @@ def caps_process(shell: Shell, pid_cmd: str, set: str = "effective", has: str = 
     "caps.file",
     "a file carries exactly the given file capabilities (getcap)",
     path=Arg(str, help="absolute path of the file"),
-    equals=Arg(str, help="as getcap prints them, e.g. 'cap_net_bind_service=ep', or '' for none"),
+    **MATCHER,
 )
-def caps_file(shell: Shell, path: str, equals: str) -> Verdict:
+def caps_file(shell: Shell, path: str, **match: object) -> Verdict:
+    """What getcap prints for the file, '' for none; ``equals`` takes them as getcap prints them
+    ('cap_net_bind_service=ep'), in any order, comma- or space-separated."""
+    matcher = Match.of(match)
+    asked = "no file capabilities" if matcher == Match("equals", "") else f"capabilities {matcher.describe()}"
+    wanted = f"{path}: {asked}"
     result = shell.run(f"getcap {shlex.quote(path)}", merge=False)
     if result.status != 0 and "No such file" in result.errors:
-        return Verdict(False, f"{path} with {equals or 'no capabilities'}", f"{path} does not exist")
+        return Verdict(False, wanted, f"{path} does not exist")
     text = result.output.strip()
     seen = text.split(None, 1)[1].strip() if text.startswith(path) and len(text.split(None, 1)) > 1 else ""
-    canonical = {s.strip() for s in seen.replace(" ", ",").split(",") if s.strip()}
-    wanted = {s.strip() for s in equals.replace(" ", ",").split(",") if s.strip()}
-    return Verdict(
-        canonical == wanted, f"{path}: {equals or 'no file capabilities'}", f"{path}: {seen or 'no file capabilities'}"
-    )
+    return Verdict(matcher.judge(seen, _same_caps), wanted, f"{path}: {seen or 'no file capabilities'}")
+
+
+def _same_caps(seen: str, equals: str) -> bool:
+    """The same capability clauses, whatever their order and separators."""
+    return _clauses(seen) == _clauses(equals)
+
+
+def _clauses(text: str) -> set[str]:
+    return {s.strip() for s in text.replace(" ", ",").split(",") if s.strip()}

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 import shlex
+from functools import partial
 
 from checkers.kernelfiles import run_in_view
+from checkers.probes.matchers import Match
 from checkers.probes.processes import PID_ARG, find_pid
-from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.registry import MATCHER, Arg, Verdict, probe
 from checkers.probes.values import excerpt
 from checkers.shell import Shell
 
@@ -78,9 +80,6 @@ _LIMIT = Arg(
     help="memory (bytes), pids (count), cpu-quota or cpu-period (microseconds)",
     pattern="memory|pids|cpu-quota|cpu-period",
 )
-_EQUALS = Arg(
-    str, help="expected value as the kernel shows it, or 'max' for no limit; memory also as 256M (binary units)"
-)
 
 
 @probe(
@@ -88,20 +87,23 @@ _EQUALS = Arg(
     "a cgroup's memory, pids, CPU-quota or CPU-period limit, read from v2 or v1 files",
     group=Arg(str, help="cgroup path below the hierarchy root, e.g. lpic3/web"),
     limit=_LIMIT,
-    equals=_EQUALS,
+    **MATCHER,
 )
-def cgroup_limit(shell: Shell, group: str, limit: str, equals: str) -> Verdict:
-    return _limit(shell, cgroup_version(shell), group, limit, equals)
+def cgroup_limit(shell: Shell, group: str, limit: str, **match: object) -> Verdict:
+    """The value as the kernel shows it, 'max' for no limit (v1's huge number and -1 too); ``equals``
+    takes a memory size in the kernel's binary units as well (256M is 268435456)."""
+    return _limit(shell, cgroup_version(shell), group, limit, Match.of(match))
 
 
-def _limit(shell: Shell, version: int, group: str, limit: str, equals: str) -> Verdict:
+def _limit(shell: Shell, version: int, group: str, limit: str, matcher: Match) -> Verdict:
     v2_file, controller, v1_file = LIMITS[limit]
     path = f"{ROOT}/{group}/{v2_file}" if version == 2 else f"{ROOT}/{controller}/{group}/{v1_file}"
+    wanted = f"{path} {matcher.describe()}"
     result = run_in_view(shell, f"cat {shlex.quote(path)}", [path])
     if result.status != 0:
-        return Verdict(False, f"{limit} limit {equals} on {group}", f"cannot read {path}: {result.output.strip()}")
+        return Verdict(False, wanted, f"cannot read {path}: {result.output.strip()}")
     seen = _normalise(limit, result.output, version)
-    return Verdict(_same(limit, seen, equals), f"{path} = {equals}", f"{path} = {_shown(limit, seen)}")
+    return Verdict(matcher.judge(seen, partial(_same, limit)), wanted, f"{path} = {_shown(limit, seen)}")
 
 
 @probe(
@@ -109,25 +111,27 @@ def _limit(shell: Shell, version: int, group: str, limit: str, equals: str) -> V
     "the memory, pids, CPU-quota or CPU-period limit of the cgroup a process is in (v2, or v1: the limit's controller)",
     pid_cmd=PID_ARG,
     limit=_LIMIT,
-    equals=_EQUALS,
+    **MATCHER,
 )
-def cgroup_process_limit(shell: Shell, pid_cmd: str, limit: str, equals: str) -> Verdict:
+def cgroup_process_limit(shell: Shell, pid_cmd: str, limit: str, **match: object) -> Verdict:
     """For a container whose cgroup its manager names and places (LXD's ``lxc.payload.NAME``, where
     the host's layout puts it): a lab knows the process, not the group. The group is the one the
     kernel lists for the process, so a limit written on any other group does not count."""
+    matcher = Match.of(match)
     pid, why = find_pid(shell, pid_cmd)
     if pid is None:
-        return Verdict(False, f"{limit} limit {equals} on the cgroup of a process", why)
+        return Verdict(False, f"{limit} limit {matcher.describe()} on the cgroup of a process", why)
     version, paths, listing = _cgroups_of(shell, pid)
     hierarchy = LIMITS[limit][1] if version == 1 else "(v2)"
     group = paths.get(hierarchy, "").strip("/")
-    wanted = f"{limit} limit {equals} on the cgroup of process {pid}"
+    wanted = f"{limit} limit {matcher.describe()} on the cgroup of process {pid}"
     if hierarchy not in paths:
         where = f"no {hierarchy} line" if version == 1 else "no cgroup v2 line"
         return Verdict(False, wanted, f"{where} in /proc/{pid}/cgroup: {excerpt(listing)}")
     if not group:
-        return Verdict(equals == "max", wanted, f"process {pid} is in the root cgroup, where no limit applies")
-    verdict = _limit(shell, version, group, limit, equals)
+        unlimited = matcher.judge("max", partial(_same, limit))
+        return Verdict(unlimited, wanted, f"process {pid} is in the root cgroup, where no limit applies")
+    verdict = _limit(shell, version, group, limit, matcher)
     return Verdict(verdict.passed, f"process {pid}: {verdict.expected}", verdict.seen)
 
 

@@ -112,24 +112,22 @@ def _lxd_same(seen: str, equals: str) -> bool:
         required=False,
         help="a key of the expanded config, what the instance's own config and its profiles make: limits.memory",
     ),
-    equals=Arg(
-        str,
-        required=False,
-        help="the key's expected value; a size with a unit (64MiB) matches any spelling of it (67108864)",
-    ),
     snapshot=Arg(str, required=False, help="the name of a snapshot the instance must have"),
+    **MATCHER,
 )
 def lxd_instance(
     shell: Shell,
     name: str,
     status: str | None = None,
     key: str | None = None,
-    equals: str | None = None,
     snapshot: str | None = None,
+    **match: object,
 ) -> Verdict:
-    wanted = " ".join(
-        filter(None, [f"LXD instance {name}", status, key and f"{key} = {equals}", snapshot and f"snapshot {snapshot}"])
-    )
+    """With ``key``, a matcher judges its value; ``equals`` a size with a unit (64MiB) takes any
+    spelling LXD reads as that size (67108864)."""
+    matcher = Match.of(match) if key else None
+    judged = f"{key} {matcher.describe()}" if key and matcher else None
+    wanted = " ".join(filter(None, [f"LXD instance {name}", status, judged, snapshot and f"snapshot {snapshot}"]))
     path = f"/1.0/instances/{quote(name, safe='')}"
     found = shell.run(f"lxc query {shlex.quote(path)}", merge=False)
     if found.status != 0:
@@ -139,10 +137,10 @@ def lxd_instance(
         return Verdict(False, wanted, f"unreadable answer from LXD: {excerpt(found.output)}")
     seen = [f"LXD instance {name} {instance.get('status', 'of unknown status')}"]
     ok = status is None or instance.get("status") == status
-    if key:
-        value = (instance.get("expanded_config") or {}).get(key)
-        seen.append(f"{key} = {value if value is not None else 'unset'}")
-        ok = ok and isinstance(value, str) and _lxd_same(value, equals or "")
+    if key and matcher:
+        value = (instance.get("expanded_config") or {}).get(key, MISSING)
+        seen.append(f"{key} = {shown(value)}")
+        ok = ok and matcher.judge(value, _lxd_same)
     if snapshot:
         listing = shell.run(f"lxc query {shlex.quote(path + '/snapshots')}", merge=False)
         urls = parsed_json(listing.output) if listing.status == 0 else None
@@ -150,3 +148,6 @@ def lxd_instance(
         seen.append(f"snapshots: {', '.join(names) or 'none'}")
         ok = ok and snapshot in names
     return Verdict(ok, wanted, ", ".join(seen))
+
+
+matcher_needs_key("lxd.instance")

@@ -18,10 +18,12 @@ from __future__ import annotations
 import re
 import shlex
 from fractions import Fraction
+from functools import partial
 
 import yaml
 
-from checkers.probes.registry import Arg, Verdict, probe
+from checkers.probes.matchers import Match
+from checkers.probes.registry import MATCHER, Arg, Verdict, probe
 from checkers.probes.values import MISSING, as_text, excerpt, shown
 from checkers.shell import Shell
 
@@ -200,7 +202,6 @@ _WORKLOAD = Arg(str, help="Kind/name of the object whose pod template makes the 
         help="dotted path: apiVersion, spec.replicas, spec.template.spec.containers.0.image; a list item by a "
         "field's value: spec.template.spec.containers.name=web.resources.limits.memory",
     ),
-    equals=Arg(str, help="expected value as text"),
     type=Arg(
         str,
         required=False,
@@ -208,21 +209,39 @@ _WORKLOAD = Arg(str, help="Kind/name of the object whose pod template makes the 
         help="string (default: a YAML string, as written); integer (a YAML integer, never a string); quantity "
         "(compared by amount: 128Mi = 134217728); image (docker.io/library/ and :latest filled in)",
     ),
+    **MATCHER,
 )
-def kube_field(shell: Shell, path: str, kind: str, name: str, key: str, equals: str, type: str = "string") -> Verdict:
-    want = str(quantity(equals)) if type == "quantity" else image(equals) if type == "image" else equals
-    shown_want = f"{equals} = {want}" if want != equals else equals
-    wanted = f"{path}: {kind} {name}: {key} = {shown_want}" + (f" ({type})" if type != "string" else "")
+def kube_field(
+    shell: Shell, path: str, kind: str, name: str, key: str, type: str = "string", **match: object
+) -> Verdict:
+    """The matcher judges the value in its type's normal form (134217728 for 128Mi); ``equals`` is
+    put in that form too, so any spelling the API server reads as the same value matches."""
+    matcher = Match.of(match)
+    asked = matcher.describe()
+    if matcher.kind == "equals" and _wanted(str(matcher.operand), type) != matcher.operand:
+        asked += f" = {_wanted(str(matcher.operand), type)}"
+    wanted = f"{path}: {kind} {name}: {key} {asked}" + (f" ({type})" if type != "string" else "")
     objects = _manifests(shell, path)
     obj = _one(objects, kind, name) if not isinstance(objects, str) else objects
     if isinstance(obj, str):
         return Verdict(False, wanted, obj)
     value = _get(obj, key)
+    if value is MISSING:
+        return Verdict(matcher.judge(MISSING), wanted, f"{key} = absent")
     seen, refused = _typed(value, type)
     if refused:
         return Verdict(False, wanted, f"{key} = {refused}")
     written = "" if as_text(value) == seen else f"{as_text(value)} = "
-    return Verdict(seen == want, wanted, f"{key} = {written}{seen}")
+    return Verdict(matcher.judge(seen, partial(_same, type)), wanted, f"{key} = {written}{seen}")
+
+
+def _same(type: str, seen: str, equals: str) -> bool:
+    return seen == _wanted(equals, type)
+
+
+def _wanted(equals: str, type: str) -> str:
+    """What a check asks for in the normal form of the field's type (quantity, image)."""
+    return str(quantity(equals)) if type == "quantity" else image(equals) if type == "image" else equals
 
 
 def _selector(obj: dict[str, object]) -> tuple[dict[str, str], list[dict[str, object]]] | str:

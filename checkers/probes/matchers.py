@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from checkers.probes.values import MISSING, as_text
@@ -43,6 +43,7 @@ OPERANDS: dict[str, type | tuple[type, ...]] = {
     "not": dict,
 }
 MATCH_KINDS = tuple(OPERANDS)
+Same = Callable[[str, str], bool]  # a probe's equality of what it saw and what a check asks for
 _TYPE_NAMES = {str: "text", bool: "true or false", list: "a list", dict: "a map", (str, dict): "text or a map"}
 
 
@@ -77,16 +78,18 @@ class Match:
         joined = f" {'and' if self.kind == 'all' else 'or'} ".join(m.describe() for m in self._inner())
         return f"({joined})"
 
-    def judge(self, found: object) -> bool:
-        """Whether ``found`` (MISSING when the key is not there) is what the matcher asks for."""
+    def judge(self, found: object, same: Same | None = None) -> bool:
+        """Whether ``found`` (MISSING when the key is not there) is what the matcher asks for. ``same``
+        is the probe's own equality for ``equals``, where its tool reads several spellings as one
+        value (a size: 256M and 268435456); without it, equal text."""
         if self.kind == "absent":
             return (found is MISSING) == bool(self.operand)
         if self.kind in ("all", "any", "not"):
-            return self._combined(found)
+            return self._combined(found, same)
         if found is MISSING:
             return False
         if self.kind == "equals":
-            return as_text(found) == self.operand
+            return same(as_text(found), str(self.operand)) if same else as_text(found) == self.operand
         if self.kind == "matches":
             return re.fullmatch(str(self.operand), as_text(found)) is not None
         if self.kind == "contains":
@@ -99,9 +102,9 @@ class Match:
             return number is not None and float(str(low)) <= number <= float(str(high))
         raise ValueError(f"unknown matcher {self.kind!r}")
 
-    def _combined(self, found: object) -> bool:
+    def _combined(self, found: object, same: Same | None) -> bool:
         """``all``, ``any`` and ``not``: they see the key even when it is not there (MISSING)."""
-        verdicts = [m.judge(found) for m in self._inner()]
+        verdicts = [m.judge(found, same) for m in self._inner()]
         if self.kind == "not":
             return not verdicts[0]
         return all(verdicts) if self.kind == "all" else any(verdicts)

@@ -89,6 +89,8 @@ def test_each_field_of_a_libvirt_element_is_checked_where_the_lab_is_read() -> N
     assert bad.startswith("probe libvirt.xml argument 'fields': 'target[@dev]' is not a field of each element found")
     (both,) = argument_problems("libvirt.xml", disk | {"fields": ["@type"], "attribute": "type"})
     assert both == "probe libvirt.xml takes 'attribute' or 'fields', not both"
+    (sized,) = argument_problems("libvirt.xml", disk | {"fields": ["@type"], "unit": "MiB"})
+    assert sized == "probe libvirt.xml takes 'unit' or 'fields', not both"
     assert argument_problems("libvirt.xml", disk | {"fields": "target@dev"}) == [
         "probe libvirt.xml argument 'fields' must be a list"
     ]

@@ -69,7 +69,7 @@ except (OSError, ValueError) as e:
         str,
         required=False,
         is_regex=True,
-        not_with="key",
+        not_with=("key",),
         help="instead: how many lines of the answer match this regular expression (CPU #\\d+: in info cpus)",
     ),
     unit=Arg(

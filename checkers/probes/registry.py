@@ -56,7 +56,7 @@ class Arg:
     pattern: str = ""  # a string argument (each item of a list of them) must match this regex in full
     is_regex: bool = False  # the argument is itself a regular expression and must compile
     shell: bool = False  # the argument is shell text run on the target (a lab's values are quoted into it)
-    not_with: str = ""  # another argument this one cannot be given with (each asks for another value)
+    not_with: tuple[str, ...] = ()  # arguments this one cannot be given with (each asks for another value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +145,9 @@ def argument_problems(name: str, args: dict[str, object]) -> list[str]:
     for key, arg in spec.args.items():
         if arg.required and key not in args:
             problems.append(f"probe {name} needs argument {key!r} ({arg.help})")
-        if arg.not_with and key in args and arg.not_with in args:
-            problems.append(f"probe {name} takes {arg.not_with!r} or {key!r}, not both")
+        for other in arg.not_with:
+            if key in args and other in args:
+                problems.append(f"probe {name} takes {other!r} or {key!r}, not both")
     if MATCHER.keys() <= spec.args.keys():
         problems += [f"probe {name} {problem}" for problem in _matcher_problems(spec, args)]
     return problems

@@ -104,7 +104,7 @@ _DUMPXML = {
         str,
         required=False,
         pattern=UNIT_PATTERN,
-        not_with="attribute",
+        not_with=("attribute",),
         help="the element's amount, counted in its unit attribute (libvirt writes KiB for memory, bytes for "
         "a volume's capacity), in this unit: <memory unit='KiB'>1048576</memory> is 1024 in MiB",
     ),
@@ -112,7 +112,7 @@ _DUMPXML = {
         list,
         required=False,
         pattern=r"[\w.-]+(/[\w.-]+)*(@[\w:-]+)?|@[\w:-]+",
-        not_with="attribute",
+        not_with=("attribute", "unit"),
         help="a field of each element found: 'child@attribute', 'child' (its text) or '@attribute'; the "
         "matcher then judges the list of these maps ([target@dev, source@file] with contains: {target@dev: vdb})",
     ),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from checkers.probes import FAIL, PASS, argument_problems, run_probe
+from checkers.probes import FAIL, NOT_JUDGED, PASS, argument_problems, run_probe
 from checkers.probes.matchers import MATCH_KINDS, Match
 from checkers.probes.sizes import in_unit, libvirt_bytes
 from checkers.probes.values import MISSING
@@ -94,6 +94,13 @@ def test_each_field_of_a_libvirt_element_is_checked_where_the_lab_is_read() -> N
     assert argument_problems("libvirt.xml", disk | {"fields": "target@dev"}) == [
         "probe libvirt.xml argument 'fields' must be a list"
     ]
+
+
+def test_a_volume_named_without_its_pool_is_not_judged(local_shell: ShellSession) -> None:
+    """The lab's mistake, not the learner's: no verdict, and no crash."""
+    volume = {"name": "pool-only", "kind": "vol", "path": "capacity", "equals": "1"}
+    unnamed = run_probe(local_shell, "libvirt.xml", volume)
+    assert unnamed.outcome == NOT_JUDGED and "it takes pool/volume" in unnamed.seen, unnamed
 
 
 @pytest.mark.parametrize(

@@ -143,10 +143,13 @@ def libvirt_xml(
     the matcher judges them all as one list of maps (a disk with this target, bus, format and
     file; no disk with that file)."""
     matcher = Match.of(match)
-    target = "--pool {} {}".format(*map(shlex.quote, name.split("/", 1))) if kind == "vol" else shlex.quote(name)
     layer = " (persistent definition)" if inactive else ""
     where = f"{path}{'@' + attribute if attribute else ''}{' in ' + unit if unit else ''}"
     wanted = f"{kind} {name}{layer}: {where} {matcher.describe()}"
+    pool, slash, volume = name.partition("/")
+    if kind == "vol" and not (pool and slash and volume):
+        return Verdict.not_judged(wanted, f"the check names a volume {name!r}: it takes pool/volume")
+    target = f"--pool {shlex.quote(pool)} {shlex.quote(volume)}" if kind == "vol" else shlex.quote(name)
     if inactive and kind == "save":
         return Verdict(False, wanted, "a save file holds one definition: inactive does not apply to it")
     if inactive:

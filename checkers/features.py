@@ -15,6 +15,7 @@ FEATURES: dict[str, str] = {
     "kvm": "a working KVM (a guest really boots with -accel kvm)",
     "libvirt": "a running libvirtd reachable at qemu:///system",
     "libguestfs": "libguestfs tools (guestfish, virt-*) with a working appliance",
+    "xen": "a running Xen hypervisor with the target as its dom0, and xl (`lpic3 sandbox up --xen`)",
     "xen-tools": "the Xen toolstack's files and tools (xl, xen-create-image); no hypervisor needed",
     "xen-config": "Xen's configuration parser (libxlutil, from the xl toolstack) and python3; no hypervisor needed",
     "lxc": "the classic LXC tools (lxc-*) with a bridge",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -50,7 +51,17 @@ LABS_IN_THE_VM = [
     "352.3-dockerfile-build",  # dockerd started by systemd through docker.socket
     "351.4-define-start-domain",  # libvirtd started through its socket; a QEMU guest inside the VM
 ]
+LABS_ON_XEN = ["351.2-xl-guest-lifecycle"]  # every lab that needs a running Xen hypervisor (requires: xen)
 QUIET = lambda _: None  # noqa: E731
+# A PV guest of the sandbox's own (its kernel and busybox initramfs in /srv/xen), named as a test's.
+PV_GUEST = """name = "lpic3-test-pv"
+type = "pv"
+kernel = "/srv/xen/vmlinuz"
+ramdisk = "/srv/xen/busybox-initrd.gz"
+extra = "console=hvc0 quiet"
+memory = 96
+maxmem = 160
+"""
 
 
 def kill_qemu(files: SandboxFiles) -> None:
@@ -173,6 +184,55 @@ def test_a_restored_machine_is_clean_on_time_and_labs_pass_their_self_test_in_it
             values = choose_params(exercises[lab], random.Random(3))
             report = selftest(exercises[lab], shell, values)
             assert report.ok, (lab, report.failures)
+
+
+def test_every_lab_that_needs_xen_runs_in_xen_mode() -> None:
+    needs = sorted(e.id for e in load_curriculum().exercises if "xen" in e.requires)
+    assert needs == sorted(LABS_ON_XEN)
+
+
+def test_xen_mode_is_a_dom0_that_runs_pv_guests_and_the_xl_labs(sandbox: SandboxFiles, home: Path) -> None:
+    """`sandbox up --xen`: Xen under QEMU (TCG here), the image as its dom0; a PV guest goes through
+    its whole life with xl; the xl labs pass their self-test; a reset comes back in Xen mode, clean."""
+    down(sandbox, QUIET)
+    lines: list[str] = []
+    try:
+        started = lpic3(home, "sandbox", "up", "--xen", timeout=vm.budget(vm.XEN_READY_SECONDS, "tcg") + 60)
+        assert started.returncode == 0, started.stdout + started.stderr
+        assert "ready (Xen dom0): xl and SSH answer" in started.stdout, started.stdout
+        shown = lpic3(home, "sandbox", "status", "--json")
+        assert json.loads(shown.stdout) | {"mode": "xen", "xen": True, "running": True} == json.loads(shown.stdout)
+        assert "Xen mode" in lpic3(home, "sandbox", "status").stdout
+        with vm_shell(sandbox) as shell:
+            assert detect(shell, ["xen"])["xen"].available
+            assert re.search(r"(?m)^xen_major\s+: 4$", shell.run("xl info").output)
+            shell.run(f"cat > /root/lpic3-test-pv.cfg <<'EOF'\n{PV_GUEST}EOF")
+            assert shell.run("xl create /root/lpic3-test-pv.cfg", timeout=120).status == 0
+            assert shell.run("xl list lpic3-test-pv").status == 0
+            shell.run("xl pause lpic3-test-pv")
+            assert re.search(r"lpic3-test-pv\s+\d+\s+\d+\s+\d+\s+\S\Sp", shell.run("xl list lpic3-test-pv").output)
+            shell.run("xl unpause lpic3-test-pv && xl mem-set lpic3-test-pv 128m")
+            assert '"target_memkb": 131072' in shell.run("xl list -l lpic3-test-pv").output
+            saved = shell.run("xl save lpic3-test-pv /root/lpic3-test-pv.save", timeout=120)
+            assert saved.status == 0, saved.output
+            assert shell.run("xl list lpic3-test-pv").status != 0  # saved: no longer running
+            assert shell.run("xl restore /root/lpic3-test-pv.save", timeout=120).status == 0
+            assert shell.run("xl list lpic3-test-pv").status == 0
+            down_guest = shell.run("xl shutdown -w lpic3-test-pv", timeout=120)  # busybox init powers off
+            assert down_guest.status == 0, down_guest.output
+            assert shell.run("xl list | grep -c lpic3-test-pv").output.strip() == "0"
+            exercises = {e.id: e for e in load_curriculum().exercises}
+            for lab in LABS_ON_XEN:
+                report = selftest(exercises[lab], shell, choose_params(exercises[lab], random.Random(5)))
+                assert report.ok, (lab, report.failures)
+            shell.run("touch /root/lpic3-learner && xl create /root/lpic3-test-pv.cfg", timeout=120)
+        vm.reset(sandbox, lines.append)
+        assert status(sandbox)["mode"] == "xen" and any(line.startswith("ready (Xen dom0)") for line in lines), lines
+        with vm_shell(sandbox) as shell:
+            assert shell.run("ls -A /root | grep -c lpic3-learner").output.strip() == "0"
+            assert shell.run("xl list | tail -n +2 | cut -d' ' -f1").output.split() == ["Domain-0"]
+    finally:
+        down(sandbox, QUIET)
 
 
 def test_a_labs_reset_can_reset_the_whole_machine(sandbox: SandboxFiles, home: Path) -> None:
@@ -329,6 +389,18 @@ def silent_ssh_port() -> Iterator[int]:
     for conn in held:
         conn.close()
     server.close()
+
+
+def test_xen_mode_loads_the_images_kernel_as_xens_module_and_refuses_a_path_it_cannot_pass() -> None:
+    args = vm.machine_args(Path("/s/kernel"), Path("/s/initrd.img"), Path("/s/o.qcow2"), "tcg", Path("/s/xen"))
+    assert args[args.index("-kernel") + 1] == "/s/xen"
+    assert args[args.index("-append") + 1].startswith("dom0_mem=")
+    modules = args[args.index("-initrd") + 1].split(",")
+    assert modules == [f"/s/kernel {vm.KERNEL_ARGS} console=hvc0", "/s/initrd.img"]  # Xen boots these as its dom0
+    plain = vm.machine_args(Path("/s/kernel"), Path("/s/initrd.img"), Path("/s/o.qcow2"), "tcg")
+    assert plain[plain.index("-append") + 1] == f"{vm.KERNEL_ARGS} console=ttyS0"
+    with pytest.raises(SandboxError, match=r"Xen mode cannot load /s,1/kernel: a comma or a space"):
+        vm.machine_args(Path("/s,1/kernel"), Path("/s,1/initrd.img"), Path("/s/o.qcow2"), "tcg", Path("/s/xen"))
 
 
 def test_an_ssh_probe_that_gets_no_answer_is_retried_then_a_sandbox_error(tmp_path: Path, silent_ssh_port: int) -> None:

@@ -146,13 +146,19 @@ def _add_sandbox_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
         "up": "boot it and wait until the serial console and SSH answer",
         "shell": "an interactive shell inside (SSH)",
         "status": "is it built, is it running",
-        "reset": "drop the overlay and boot a clean machine",
+        "reset": "drop the overlay and boot a clean machine (in Xen mode again if it was)",
         "down": "shut it down",
         "destroy": "shut it down and delete the image",
     }
     for name, action in _actions(sandbox, "sandbox_command", helps).items():
         if name in ("build", "up", "reset"):
             action.add_argument("--explain", action="store_true", help="show the commands lpic3 runs (exam material)")
+        if name == "up":
+            action.add_argument(
+                "--xen",
+                action="store_true",
+                help="boot it as a Xen dom0 under the Xen hypervisor (xl and PV guests; a cold boot, slower)",
+            )
         if name == "build":
             action.add_argument("--mirror", metavar="URL", help="the Debian mirror (default: the one apt uses here)")
         if name == "status":

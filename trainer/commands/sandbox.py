@@ -12,6 +12,12 @@ from trainer.sandbox.build import build
 from trainer.sandbox.files import HOSTNAME, SandboxFiles
 from trainer.sandbox.vm import destroy, down, reset, status, up
 
+MODES = {
+    "cold": "cold boot",
+    "restored": "restored from the saved ready state",
+    "xen": "Xen mode (a dom0 under the Xen hypervisor, cold boot)",
+}
+
 
 def _say(text: str) -> None:
     print(text, flush=True)
@@ -36,7 +42,7 @@ def _act(files: SandboxFiles, args: argparse.Namespace) -> None:
         seconds = build(files, _say, args.explain, args.mirror)
         print(f"image built in {seconds:.0f} s")
     elif action == "up":
-        up(files, _say, args.explain)
+        up(files, _say, args.explain, xen=args.xen)
     elif action == "reset":
         reset(files, _say, args.explain)
     elif action == "down":
@@ -57,7 +63,7 @@ def _act(files: SandboxFiles, args: argparse.Namespace) -> None:
             print(
                 f"VM: {'running, pid ' + str(info['pid']) if info['running'] else 'not running'}"
                 + (f", SSH on 127.0.0.1:{info['ssh_port']}, -accel {info['accel']}" if info["running"] else "")
-                + (f", {info['mode']}" if info["running"] and info["mode"] else "")
+                + (f", {MODES.get(str(info['mode']), info['mode'])}" if info["running"] and info["mode"] else "")
             )
             saved = info["saved_state_mib"]
             none = "none (the next up boots cold and saves one)"

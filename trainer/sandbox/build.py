@@ -11,6 +11,7 @@ end, and the recipe's stamp is written last: a half-built image is never taken f
 
 from __future__ import annotations
 
+import gzip
 import json
 import lzma
 import os
@@ -142,7 +143,8 @@ def build(files: SandboxFiles, say: Progress, explain: bool = False, mirror: str
     files.stamp.unlink(missing_ok=True)  # from here on the old image is being replaced
     files.overlay.unlink(missing_ok=True)  # it records changes to the old image: useless on the new one
     files.forget_ready()  # the saved machine ran on the old image
-    for name, final in (("base.qcow2", files.image), ("kernel", files.kernel), ("initrd.img", files.initrd)):
+    made = {"base.qcow2": files.image, "kernel": files.kernel, "initrd.img": files.initrd, "xen": files.xen}
+    for name, final in made.items():
         (work / name).replace(final)
     files.stamp.write_text(recipe.stamp() + "\n")
     say(f"built {files.image}: {files.image.stat().st_size // 1024**2} MiB")
@@ -207,10 +209,12 @@ def _make_image(steps: Steps, rootfs: Path, work: Path) -> None:
         raw.unlink(missing_ok=True)
     kernels = sorted((rootfs / "boot").glob("vmlinuz-*"))
     initrds = sorted((rootfs / "boot").glob("initrd.img-*"))
-    if not kernels or not initrds:
-        raise BuildError("the image has no kernel or initrd in /boot")
+    hypervisors = sorted((rootfs / "boot").glob("xen-*-amd64.gz"))
+    if not kernels or not initrds or not hypervisors:
+        raise BuildError("the image has no kernel, initrd or Xen hypervisor in /boot")
     (work / "kernel").write_bytes(uncompressed_kernel(kernels[-1].read_bytes()))
     shutil.copy(initrds[-1], work / "initrd.img")
+    (work / "xen").write_bytes(gzip.decompress(hypervisors[-1].read_bytes()))  # QEMU's multiboot loader reads no gzip
 
 
 def uncompressed_kernel(bzimage: bytes) -> bytes:

@@ -17,10 +17,26 @@ if TYPE_CHECKING:
     from trainer.sandbox.build import Steps
 
 GUEST_FILES = {  # file in trainer/sandbox/guest: where it goes in the image
-    "lpic3-console.service": "etc/systemd/system",
+    "lpic3-console@.service": "etc/systemd/system",
     "lpic3-network.service": "etc/systemd/system",
     "lpic3-network": "usr/local/sbin",
+    "xen-guest-rcS": "usr/local/lib/lpic3",
+    "xen-guest-inittab": "usr/local/lib/lpic3",
 }
+# A small Xen PV guest for the xl labs (351.2), made at build time: the image's own kernel, and an
+# initramfs holding only a static busybox, which is its /init (busybox init, with xen-guest-inittab).
+XEN_GUEST = "srv/xen"
+XEN_GUEST_COMMANDS = [
+    "d=$(mktemp -d)",
+    "mkdir -p $d/bin $d/sbin $d/usr/bin $d/usr/sbin $d/etc/init.d $d/dev $d/proc $d/sys /" + XEN_GUEST,
+    "cp /bin/busybox $d/bin/busybox",
+    "ln -s bin/busybox $d/init",
+    "cp /usr/local/lib/lpic3/xen-guest-rcS $d/etc/init.d/rcS",
+    "cp /usr/local/lib/lpic3/xen-guest-inittab $d/etc/inittab",
+    f"(cd $d && find . | cpio -o -H newc --quiet) | gzip -9 > /{XEN_GUEST}/busybox-initrd.gz",
+    "rm -rf $d",
+    f"cp /boot/vmlinuz-* /{XEN_GUEST}/vmlinuz",
+]
 MOTD = """
 This is the lpic3 sandbox: a throw-away Debian 12 machine for the labs.
 `lpic3 sandbox reset` (on your machine) brings it back to a clean state in seconds.
@@ -42,8 +58,10 @@ def configure(files: SandboxFiles, rootfs: Path, steps: Steps) -> None:
     # The sandbox is no cloud instance: cloud-init is there to be studied (353.3), not to run at boot.
     _write(rootfs / "etc/cloud/cloud-init.disabled", "lpic3: the sandbox is configured at build time\n")
     for name, where in GUEST_FILES.items():
+        (rootfs / where).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(recipe.GUEST / name, rootfs / where / name)
-        (rootfs / where / name).chmod(0o755 if where.endswith("sbin") else 0o644)  # whatever the wheel kept
+        executable = where.endswith("sbin") or name.endswith("rcS")
+        (rootfs / where / name).chmod(0o755 if executable else 0o644)  # whatever the wheel kept
     _ssh(files, rootfs, steps)
     _write(rootfs / "etc/initramfs-tools/conf.d/lpic3-sandbox", recipe.INITRAMFS_CONF)
     _write(rootfs / "etc/initramfs-tools/modules", "".join(f"{m}\n" for m in recipe.INITRAMFS_MODULES))
@@ -55,8 +73,10 @@ def configure(files: SandboxFiles, rootfs: Path, steps: Steps) -> None:
             f"systemctl enable {' '.join(recipe.SOCKETS)}",  # disabling a service disables its sockets too
             f"systemctl mask {' '.join(recipe.MASKED)}",
             "update-initramfs -u -k all",
+            *XEN_GUEST_COMMANDS,
         ],
-        "systemctl enable/disable/mask, update-initramfs: a boot that starts only what is needed, a small initrd",
+        "systemctl enable/disable/mask, update-initramfs: a boot that starts only what is needed, a small initrd;"
+        f" a Xen PV guest's kernel and busybox initramfs in /{XEN_GUEST}",
     )
 
 

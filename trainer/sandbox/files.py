@@ -44,6 +44,12 @@ class SandboxFiles:
         return self.root / "initrd.img"
 
     @property
+    def xen(self) -> Path:
+        """The Xen hypervisor taken from the image, uncompressed (QEMU loads it as a multiboot
+        kernel, with the image's kernel and initrd as its modules): `sandbox up --xen`."""
+        return self.root / "xen"
+
+    @property
     def key(self) -> Path:
         """The private key lpic3 logs in with; the image trusts its public half."""
         return self.root / "id_ed25519"
@@ -110,7 +116,7 @@ class SandboxFiles:
     @property
     def built(self) -> bool:
         """Complete only when every part exists: a half-built image is never used."""
-        parts = (self.image, self.kernel, self.initrd, self.key, self.known_hosts, self.stamp)
+        parts = (self.image, self.kernel, self.initrd, self.xen, self.key, self.known_hosts, self.stamp)
         return all(p.exists() for p in parts)
 
     def state(self) -> dict[str, object]:

@@ -59,6 +59,9 @@ TOOLS = [
     "uidmap",
     "crun",
     "apparmor",  # Docker, LXC and libvirt confine their guests with it, as on a Debian host
+    # Xen (351.2): the hypervisor (booted by `sandbox up --xen`, with this machine as its dom0) and xl
+    "xen-hypervisor-4.17-amd64",
+    "xen-utils-4.17",
     # cloud-init (353.3), and for the learner: an editor, manual pages
     "cloud-init",
     "cloud-image-utils",
@@ -71,8 +74,10 @@ TOOLS = [
     "bash-completion",
 ]
 
-# lpic3's own units (trainer/sandbox/guest): a root shell on the serial console, the network.
-ENABLED = ["lpic3-console.service", "lpic3-network.service"]
+# lpic3's own units (trainer/sandbox/guest): a root shell on the console (the serial port, or Xen's
+# console in Xen mode), the network.
+CONSOLES = ["ttyS0", "hvc0"]
+ENABLED = [*(f"lpic3-console@{tty}.service" for tty in CONSOLES), "lpic3-network.service"]
 # Daemons that start on first use (through their sockets) instead of at boot: a sandbox that is
 # ready in seconds matters more than a daemon that is warm before anyone needs it.
 ON_DEMAND = ["docker.service", "containerd.service", "libvirtd.service", "libvirt-guests.service"]
@@ -81,7 +86,7 @@ SOCKETS = ["docker.socket", "libvirtd.socket", "libvirtd-ro.socket", "virtlogd.s
 # or never needed in a throw-away machine.
 DISABLED = ["systemd-networkd.service", "systemd-networkd.socket", "podman-restart.service"]
 MASKED = [
-    "serial-getty@ttyS0.service",  # lpic3-console is the serial console
+    *(f"serial-getty@{tty}.service" for tty in CONSOLES),  # lpic3-console is the console
     "user@0.service",  # a systemd user manager for root costs seconds at the first login under TCG
     "apt-daily.timer",
     "apt-daily-upgrade.timer",
@@ -115,7 +120,7 @@ INITRAMFS_CONF = "MODULES=list\n"
 INITRAMFS_MODULES = ["virtio_pci", "virtio_blk", "ext4"]
 
 IMAGE_SIZE = "8G"  # the file system's size; the qcow2 only holds the blocks in use
-CONFIG_VERSION = 3  # bump when the configuration steps change, so built images are rebuilt
+CONFIG_VERSION = 4  # bump when the configuration steps change, so built images are rebuilt
 
 
 def stamp() -> str:

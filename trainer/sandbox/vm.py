@@ -56,7 +56,16 @@ QMP_SECONDS = 5.0  # QEMU answers one QMP command
 SETTLE_SECONDS = 60.0  # `systemctl is-system-running --wait` after a cold boot, before its state is saved
 SAVE_SECONDS = 30.0  # the paused machine's RAM and devices are written to the state file
 RESTORE_SECONDS = 15.0  # QEMU loads the saved state, the console and SSH answer
+XEN_READY_SECONDS = 90.0  # Xen mode: the hypervisor, then the dom0's boot, then xl answers (never saved)
+XL_PROBE_SECONDS = 10.0  # one `xl list` once the dom0 is up
 PORT_ATTEMPTS = 3
+# The kernel's command line (its console is added for each mode); the image's kernel is taken
+# uncompressed at build time when it can be (PVH entry). net.ifnames=0: eth0 keeps its name, so the
+# guest can set its address before udev runs.
+KERNEL_ARGS = "root=LABEL=root rw net.ifnames=0 quiet"
+# Xen's own command line in Xen mode: 1 GiB of the machine's 2 for the dom0 (the rest is for the
+# learner's guests), Xen's messages and the dom0's console on the serial port.
+XEN_ARGS = "dom0_mem=1024M,max:1024M console=com1 com1=115200,8n1"
 Progress = Callable[[str], None]
 
 
@@ -80,8 +89,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def machine_args(kernel: Path, initrd: Path, disk: Path, accel: str) -> list[str]:
-    """The sandbox machine: what every boot of it has in common."""
+def machine_args(kernel: Path, initrd: Path, disk: Path, accel: str, xen: Path | None = None) -> list[str]:
+    """The sandbox machine: what every boot of it has in common. With ``xen`` (the hypervisor),
+    QEMU's multiboot loader starts Xen, which starts the image's kernel and initrd (its modules) as
+    its dom0; the hypervisor owns the serial port, and the dom0's console is Xen's (hvc0)."""
+    if xen is None:
+        boot = ["-kernel", str(kernel), "-initrd", str(initrd), "-append", KERNEL_ARGS + " console=ttyS0"]
+    else:
+        for path in (kernel, initrd):  # a module list is "FILE ARGS,FILE": no room for these in a path
+            if "," in str(path) or " " in str(path):
+                raise SandboxError(f"Xen mode cannot load {path}: a comma or a space in the path (set LPIC3_HOME)")
+        modules = f"{kernel} {KERNEL_ARGS} console=hvc0,{initrd}"
+        boot = ["-kernel", str(xen), "-append", XEN_ARGS, "-initrd", modules]
     return [
         "qemu-system-x86_64",
         "-name", HOSTNAME,
@@ -90,22 +109,20 @@ def machine_args(kernel: Path, initrd: Path, disk: Path, accel: str) -> list[str
         "-smp", "2",
         "-nodefaults",  # no VGA, CD-ROM, floppy or default NIC: less for the guest to probe
         "-display", "none",
-        # the kernel taken from the image; uncompressed at build time when it can be (PVH entry)
-        "-kernel", str(kernel),
-        "-initrd", str(initrd),
-        # net.ifnames=0: eth0 keeps its name, so the guest can set its address before udev runs
-        "-append", "root=LABEL=root rw console=ttyS0 net.ifnames=0 quiet",
+        *boot,
         "-drive", f"file={disk},if=virtio,format=qcow2",
     ]  # fmt: skip
 
 
-def qemu_command(files: SandboxFiles, accel: str, port: int, incoming: Path | None = None) -> list[str]:
+def qemu_command(
+    files: SandboxFiles, accel: str, port: int, incoming: Path | None = None, xen: bool = False
+) -> list[str]:
     """The QEMU command line of `sandbox up` (shown by --explain: each option is exam material).
     A restore (``incoming``: the saved state) has the very same devices; only the host side of the
     SSH forward differs, and the machine stays paused (-S) until the state is loaded and `cont` sent."""
     restore = ["-S", "-incoming", f"exec:cat {shlex.quote(str(incoming))}"] if incoming else []
     return [
-        *machine_args(files.kernel, files.initrd, files.overlay, accel),
+        *machine_args(files.kernel, files.initrd, files.overlay, accel, files.xen if xen else None),
         "-daemonize",
         "-pidfile", str(files.pidfile),
         "-serial", f"unix:{files.serial},server=on,wait=off",
@@ -128,11 +145,13 @@ def up(
     accel: str | None = None,
     ready_timeout: float | None = None,
     saved: bool = True,
+    xen: bool = False,
 ) -> float:
     """Make the sandbox ready (if it is not running), at most ``ready_timeout`` seconds for the boot
     or restore (default: its own budget); returns those seconds. Every start is a clean machine on
     a fresh throw-away overlay: restored from the saved ready state when one fits (``saved``), a
-    cold boot otherwise, whose ready state is then saved for the next time.
+    cold boot otherwise, whose ready state is then saved for the next time. ``xen``: the machine
+    boots as a Xen dom0 (always cold: it is ready once ``xl`` answers too).
 
     Whatever goes wrong on the way (QEMU refuses to start, stops, or the machine is not ready in
     time), QEMU is stopped again and the state files are removed: no half-started sandbox stays.
@@ -147,6 +166,8 @@ def up(
     files.check_private()
     _forget_run(files)  # left behind by a QEMU that was killed
     accel = accel or choose_accel()
+    if xen:
+        return _cold_boot(files, say, explain, accel, ready_timeout, xen=True)
     if saved and _saved_state_fits(files, accel, say):
         try:
             return _restore(files, say, explain, accel, ready_timeout)
@@ -169,21 +190,28 @@ def _fresh_overlay(files: SandboxFiles, backing: Path, say: Progress, explain: b
     files.overlay.unlink(missing_ok=True)
     command = ["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(backing), "-F", "qcow2", str(files.overlay)]
     what = "the clean base image" if backing == files.image else "the saved ready disk"
-    say(f"a throw-away overlay on {what}" + (f"\n  $ {' '.join(command)}" if explain else ""))
+    say(f"a throw-away overlay on {what}" + (f"\n  $ {shlex.join(command)}" if explain else ""))
     _run(command, budget(IMG_SECONDS), "qemu-img create (the overlay)")
 
 
-def _cold_boot(files: SandboxFiles, say: Progress, explain: bool, accel: str, ready_timeout: float | None) -> float:
+def _cold_boot(
+    files: SandboxFiles, say: Progress, explain: bool, accel: str, ready_timeout: float | None, xen: bool = False
+) -> float:
     _fresh_overlay(files, files.image, say, explain)
-    deadline = Deadline(ready_timeout or budget(READY_SECONDS, accel))
+    deadline = Deadline(ready_timeout or budget(XEN_READY_SECONDS if xen else READY_SECONDS, accel))
     say(f"waiting up to {deadline.seconds:.0f} s for it to be ready (-accel {accel}, load {os.getloadavg()[0]:.1f})")
-    port = _start_qemu(files, accel, say, explain, "cold")
+    mode = "xen" if xen else "cold"
+    port = _start_qemu(files, accel, say, explain, mode, xen=xen)
     with _stopped_on_failure(files):
         _wait_console(files, deadline, accel)
-        say(f"serial console answers after {deadline.spent():.1f} s")
+        console = "the dom0's console (Xen's, on the serial port)" if xen else "serial console"
+        say(f"{console} answers after {deadline.spent():.1f} s")
         _wait_ssh(files, deadline, accel)
+        if xen:
+            _wait_xl(files, deadline, accel)
     seconds = deadline.spent()
-    say(f"ready (cold boot): SSH answers on 127.0.0.1:{port} after {seconds:.1f} s")
+    what = "Xen dom0): xl and SSH answer" if xen else "cold boot): SSH answers"
+    say(f"ready ({what} on 127.0.0.1:{port} after {seconds:.1f} s")
     return seconds
 
 
@@ -356,15 +384,21 @@ def _run(command: list[str], seconds: float, what: str) -> subprocess.CompletedP
 
 
 def _start_qemu(
-    files: SandboxFiles, accel: str, say: Progress, explain: bool, mode: str, incoming: Path | None = None
+    files: SandboxFiles,
+    accel: str,
+    say: Progress,
+    explain: bool,
+    mode: str,
+    incoming: Path | None = None,
+    xen: bool = False,
 ) -> int:
     """Start QEMU in the background; returns the SSH port. A port taken between choosing it and
     QEMU binding it (another program was quicker) is retried with another port."""
     for attempt in range(PORT_ATTEMPTS):
         port = free_port()
-        command = qemu_command(files, accel, port, incoming)
-        starting = "restoring" if incoming else "booting"
-        say(f"{starting} with -accel {accel}" + (f"\n  $ {' '.join(command)}" if explain else ""))
+        command = qemu_command(files, accel, port, incoming, xen)
+        starting = "restoring" if incoming else "booting Xen, then its dom0," if xen else "booting"
+        say(f"{starting} with -accel {accel}" + (f"\n  $ {shlex.join(command)}" if explain else ""))
         files.serial.unlink(missing_ok=True)
         files.qmp.unlink(missing_ok=True)
         seconds = budget(START_SECONDS)
@@ -479,6 +513,29 @@ def _wait_ssh(files: SandboxFiles, deadline: Deadline, accel: str) -> None:
     )
 
 
+def _wait_xl(files: SandboxFiles, deadline: Deadline, accel: str) -> None:
+    """Xen mode: ``xl list`` answers in the dom0 (xenstored and the toolstack are up), tried again
+    while the deadline lasts; what the last try said is in the error."""
+    seen = "no attempt"
+    ssh = ["ssh", "-F", str(files.ssh_config), "-o", "BatchMode=yes", HOSTNAME]
+    while deadline.left():
+        _still_running(files)
+        seconds = min(budget(XL_PROBE_SECONDS, accel), deadline.left())
+        try:
+            done = subprocess.run([*ssh, "xl list"], capture_output=True, text=True, timeout=seconds)
+        except subprocess.TimeoutExpired:
+            seen = f"no answer in {seconds:.0f} s"
+            continue
+        if done.returncode == 0 and "Domain-0" in done.stdout:
+            return
+        seen = (done.stderr.strip().splitlines() or [f"xl list exited {done.returncode}"])[-1]
+        time.sleep(min(1.0, deadline.left()))
+    raise SandboxError(
+        f"the sandbox was not ready in time: xl did not answer in the dom0 within {deadline.seconds:.0f} s "
+        f"(last try: {seen})"
+    )
+
+
 def _still_running(files: SandboxFiles) -> None:
     if running_pid(files) is None:
         raise SandboxError("QEMU stopped while the sandbox was booting (killed, or out of memory?)")
@@ -566,11 +623,13 @@ def _exits_within(pidfd: int, seconds: float) -> bool:
 
 def reset(files: SandboxFiles, say: Progress, explain: bool = False) -> float:
     """A clean machine: stop, start again on a fresh overlay (everything done inside is gone). The
-    guest is not shut down first: its overlay is thrown away, and a shutdown under TCG takes 20 s."""
+    guest is not shut down first: its overlay is thrown away, and a shutdown under TCG takes 20 s.
+    A machine in Xen mode comes back in Xen mode."""
+    xen = files.state().get("mode") == "xen" and running_pid(files) is not None
     down(files, say, graceful=False)
     files.overlay.unlink(missing_ok=True)
     say("the overlay is dropped: the machine starts clean")
-    return up(files, say, explain)
+    return up(files, say, explain, xen=xen)
 
 
 def destroy(files: SandboxFiles, say: Progress) -> None:
@@ -595,6 +654,7 @@ def status(files: SandboxFiles) -> dict[str, object]:
         "ssh_port": state.get("port"),
         "accel": state.get("accel"),
         "mode": state.get("mode"),
+        "xen": state.get("mode") == "xen",
         "saved_state_mib": files.ready_state.stat().st_size // 1024**2 if files.ready_key.exists() else None,
     }
 

@@ -14,7 +14,7 @@ import pytest
 from checkers.probes import FAIL, NOT_JUDGED, PASS, argument_problems, run_probe
 from checkers.probes.matchers import MATCH_KINDS, Match
 from checkers.probes.sizes import in_unit, libvirt_bytes
-from checkers.probes.values import MISSING
+from checkers.probes.values import MISSING, walk
 from checkers.session import ShellSession
 from trainer.labs.render import render_args
 
@@ -259,3 +259,18 @@ def test_a_size_in_the_unit_a_task_names_has_no_needless_digits() -> None:
         "1.5",
         "0.0625",
     ]
+
+
+def test_a_dotted_path_reaches_keys_and_list_items_that_hold_dots_themselves() -> None:
+    doc = {
+        "labels": {"app": "short", "app.kubernetes.io/name": "web"},
+        "containers": [{"name": "my.app", "image": "nginx"}, {"name": "side", "image": "busybox"}],
+        "a": {"b": None},
+    }
+    assert walk(doc, "labels.app.kubernetes.io/name") == "web"
+    assert walk(doc, "labels.app") == "short"  # a key without dots first
+    assert walk(doc, "containers.name=my.app.image") == "nginx"
+    assert walk(doc, "containers.-1.image") == "busybox"
+    assert walk(doc, "a.b") is None  # JSON null is a value, not "missing"
+    for missing in ("labels.app.kubernetes", "containers.2", "containers.name=other.image", "a.b.c", "labels.x"):
+        assert walk(doc, missing) is MISSING, missing

@@ -133,7 +133,7 @@ def test_kubernetes_manifests_judged_as_the_api_server_takes_them(local_shell: S
     (tmp_path / "web.yaml").write_text(
         "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: '3'\n"
         "  selector:\n    matchLabels: {app: web}\n    matchExpressions: [{key: tier, operator: NotIn, values: [db]}]\n"
-        "  template:\n    metadata: {labels: {app: web, tier: front}}\n    spec:\n      containers:\n"
+        "  template:\n    metadata: {labels: {app: web, tier: front, app.kubernetes.io/name: web-app}}\n    spec:\n      containers:\n"
         "      - {name: web, image: nginx:1.25, ports: [{name: http, containerPort: 8080}],"
         " resources: {limits: {memory: 134217728}}}\n---\n"
     )
@@ -147,6 +147,12 @@ def test_kubernetes_manifests_judged_as_the_api_server_takes_them(local_shell: S
     container = "spec.template.spec.containers.name=web"
     field = {"path": path, **web}
     assert _outcome(local_shell, "kube.field", **field, key="apiVersion", equals="apps/v1")[0] == PASS
+    labels = "spec.template.metadata.labels"  # a key with dots in it, as Kubernetes' recommended labels have
+    assert (
+        _outcome(local_shell, "kube.field", **field, key=f"{labels}.app.kubernetes.io/name", equals="web-app")[0]
+        == PASS
+    )
+    assert _outcome(local_shell, "kube.field", **field, key=f"{labels}.app.kubernetes.io", absent=True)[0] == PASS
     outcome, seen = _outcome(local_shell, "kube.field", **field, key="spec.replicas", type="integer", equals="3")
     assert outcome == FAIL and "not an integer" in seen
     memory = f"{container}.resources.limits.memory"

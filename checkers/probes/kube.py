@@ -24,7 +24,7 @@ import yaml
 
 from checkers.probes.matchers import Match
 from checkers.probes.registry import MATCHER, Arg, Verdict, probe
-from checkers.probes.values import MISSING, as_text, excerpt, shown
+from checkers.probes.values import MISSING, as_text, excerpt, shown, walk
 from checkers.shell import Shell
 
 Objects = dict[tuple[str, str], list[dict[str, object]]]  # (kind, name) -> every object so named
@@ -59,7 +59,7 @@ def _manifests(shell: Shell, path: str) -> Objects | str:
             if isinstance(found, str):
                 return f"{name}, document {number}: {found}"
             for obj in found:
-                objects.setdefault((str(obj["kind"]), str(_get(obj, "metadata.name"))), []).append(obj)
+                objects.setdefault((str(obj["kind"]), str(walk(obj, "metadata.name"))), []).append(obj)
     return objects
 
 
@@ -93,25 +93,9 @@ def _objects(document: object) -> list[dict[str, object]] | str:
                 return f"an item of the {document['kind']}: {inner}"
             found.extend(inner)
         return found
-    if not isinstance(_get(document, "metadata.name"), str):
+    if not isinstance(walk(document, "metadata.name"), str):
         return f"the {document['kind']} has no metadata.name"
     return [document]
-
-
-def _get(value: object, dotted: str) -> object:
-    """``value`` at ``dotted``: names, list indexes, or ``field=value`` for the list item whose field
-    has that value (``spec.template.spec.containers.name=web.image``); MISSING when not there."""
-    for part in dotted.split(".") if dotted else []:
-        field, is_match, wanted = part.partition("=")
-        if is_match and isinstance(value, list):
-            value = next((i for i in value if isinstance(i, dict) and as_text(i.get(field)) == wanted), MISSING)
-        elif isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return MISSING
-    return value
 
 
 def _one(objects: Objects, kind: str, name: str) -> dict[str, object] | str:
@@ -199,7 +183,8 @@ _WORKLOAD = Arg(str, help="Kind/name of the object whose pod template makes the 
     name=Arg(str, help="the object's metadata.name"),
     key=Arg(
         str,
-        help="dotted path: apiVersion, spec.replicas, spec.template.spec.containers.0.image; a list item by a "
+        help="dotted path: apiVersion, spec.replicas, spec.template.spec.containers.0.image, a key with dots "
+        "as it is (metadata.labels.app.kubernetes.io/name); a list item by a "
         "field's value: spec.template.spec.containers.name=web.resources.limits.memory",
     ),
     type=Arg(
@@ -225,7 +210,7 @@ def kube_field(
     obj = _one(objects, kind, name) if not isinstance(objects, str) else objects
     if isinstance(obj, str):
         return Verdict(False, wanted, obj)
-    value = _get(obj, key)
+    value = walk(obj, key)
     if value is MISSING:
         return Verdict(matcher.judge(MISSING), wanted, f"{key} = absent")
     seen, refused = _typed(value, type)
@@ -247,10 +232,10 @@ def _wanted(equals: str, type: str) -> str:
 def _selector(obj: dict[str, object]) -> tuple[dict[str, str], list[dict[str, object]]] | str:
     """A selector's label pairs and expressions: a Service's ``spec.selector`` is a plain map, any
     other kind's a LabelSelector (``matchLabels``, ``matchExpressions``); or why it is unusable."""
-    spec = _get(obj, "spec.selector")
+    spec = walk(obj, "spec.selector")
     service = obj["kind"] == "Service"
-    pairs = spec if service else _get(spec, "matchLabels")
-    expressions = [] if service else _get(spec, "matchExpressions")
+    pairs = spec if service else walk(spec, "matchLabels")
+    expressions = [] if service else walk(spec, "matchExpressions")
     pairs = {} if pairs is MISSING or pairs is None else pairs
     expressions = [] if expressions is MISSING or expressions is None else expressions
     if not isinstance(pairs, dict) or not all(isinstance(v, str) for v in pairs.values()):
@@ -292,7 +277,7 @@ def _pair(shell: Shell, path: str, first: str, second: str) -> tuple[dict[str, o
 
 def _namespace(obj: dict[str, object]) -> str:
     """The object's namespace; none written is taken as ``default`` (kubectl's context may say otherwise)."""
-    namespace = _get(obj, "metadata.namespace")
+    namespace = walk(obj, "metadata.namespace")
     return namespace if isinstance(namespace, str) and namespace else "default"
 
 
@@ -311,7 +296,7 @@ def kube_selects(shell: Shell, path: str, kind: str, name: str, workload: str) -
         return Verdict(False, wanted, pair)
     selecting, pods = pair
     selector = _selector(selecting)
-    labels = _get(pods, "spec.template.metadata.labels")
+    labels = walk(pods, "spec.template.metadata.labels")
     if isinstance(selector, str):
         return Verdict(False, wanted, f"{kind} {name}: {selector}")
     if not isinstance(labels, dict) or not labels:
@@ -341,7 +326,7 @@ def kube_target_port(shell: Shell, path: str, service: str, port: str, workload:
     if isinstance(pair, str):
         return Verdict(False, wanted, pair)
     svc, pods = pair
-    ports = _get(svc, "spec.ports")
+    ports = walk(svc, "spec.ports")
     ports = [p for p in ports if isinstance(p, dict)] if isinstance(ports, list) else []
     entry = next((p for p in ports if _typed(p.get("port", MISSING), "integer")[0] == port), None)
     if entry is None:
@@ -351,7 +336,7 @@ def kube_target_port(shell: Shell, path: str, service: str, port: str, workload:
     if isinstance(target, int) and not isinstance(target, bool):
         how = "" if "targetPort" in entry else " (no targetPort: the port's own number)"
         return Verdict(str(target) == equals, wanted, f"port {port} -> targetPort {target}{how}")
-    containers = _get(pods, "spec.template.spec.containers")
+    containers = walk(pods, "spec.template.spec.containers")
     named = [
         p.get("containerPort")
         for c in (containers if isinstance(containers, list) else [])

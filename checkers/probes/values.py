@@ -18,15 +18,34 @@ def parsed_json(text: str) -> object:
 
 
 def walk(value: object, dotted: str) -> object:
-    """``value`` at ``dotted`` ('State.Running', 'children.0.info'), or MISSING."""
-    for part in dotted.split(".") if dotted else []:
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.lstrip("-").isdigit() and -len(value) <= int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return MISSING
-    return value
+    """``value`` at ``dotted``, or MISSING. Each step is a map's key, a list index ('children.0.info',
+    '-1' the last), or ``field=value`` for the list item whose field has that value
+    ('containers.name=web.image'). A key that holds dots itself ('labels.app.kubernetes.io/name') is
+    found too: where one part is not a key, it is joined with the parts after it, and the first
+    reading that reaches a value wins (a key without dots first)."""
+    return _walk(value, dotted.split(".") if dotted else [])
+
+
+def _walk(value: object, parts: list[str]) -> object:
+    if not parts:
+        return value
+    for joined in range(1, len(parts) + 1):
+        step = _step(value, ".".join(parts[:joined]))
+        if step is not MISSING and (found := _walk(step, parts[joined:])) is not MISSING:
+            return found
+    return MISSING
+
+
+def _step(value: object, part: str) -> object:
+    if isinstance(value, dict):
+        return value.get(part, MISSING)
+    if isinstance(value, list):
+        if part.lstrip("-").isdigit():
+            return value[int(part)] if -len(value) <= int(part) < len(value) else MISSING
+        field, is_match, wanted = part.partition("=")
+        if is_match:
+            return next((i for i in value if isinstance(i, dict) and as_text(i.get(field)) == wanted), MISSING)
+    return MISSING
 
 
 def as_text(value: object) -> str:

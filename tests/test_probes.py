@@ -23,6 +23,29 @@ def test_file_exists_and_absent(local_shell: ShellSession, tmp_path: Path) -> No
     assert verdict.passed and verdict.seen == f"{target} exists"
 
 
+def test_file_link_reads_what_the_link_names_not_where_it_leads(local_shell: ShellSession, tmp_path: Path) -> None:
+    definition, link = tmp_path / "web.xml", tmp_path / "autostart" / "web.xml"
+    definition.write_text("<domain/>")
+    link.parent.mkdir()
+    link.symlink_to(definition)
+    verdict = run_probe(local_shell, "file.link", {"path": str(link), "equals": str(definition)})
+    assert verdict.passed and verdict.seen == f"{link} -> {definition}"
+    hop = tmp_path / "hop.xml"
+    hop.symlink_to(definition)
+    link.unlink()
+    link.symlink_to(hop)  # leads to the definition, but names another link
+    verdict = run_probe(local_shell, "file.link", {"path": str(link), "equals": str(definition)})
+    assert not verdict.passed and verdict.seen == f"{link} -> {hop}"
+    link.unlink()
+    link.write_text("<domain/>")  # a copy, not a link
+    verdict = run_probe(local_shell, "file.link", {"path": str(link), "equals": str(definition)})
+    assert not verdict.passed and verdict.seen == f"{link}: not a symbolic link"
+    link.unlink()
+    assert run_probe(local_shell, "file.link", {"path": str(link), "absent": True}).passed
+    verdict = run_probe(local_shell, "file.link", {"path": str(link), "matches": ".*web.xml"})
+    assert not verdict.passed and verdict.seen == f"{link}: absent"
+
+
 def test_file_mode_reads_real_permission_bits(local_shell: ShellSession, tmp_path: Path) -> None:
     target = tmp_path / "key"
     target.write_text("secret")

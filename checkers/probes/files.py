@@ -38,6 +38,28 @@ def file_exists(shell: Shell, path: str, present: bool = True) -> Verdict:
 
 
 @probe(
+    "file.link",
+    "where a symbolic link points: its target as the link holds it (readlink), judged by a matcher",
+    path=Arg(str, help="absolute path of the link on the target"),
+    **MATCHER,
+)
+def file_link(shell: Shell, path: str, **match: object) -> Verdict:
+    """The link's own text, not where it leads in the end: a task about a link (libvirt's autostart
+    marks) is about what the link names, and a chain of links or a copy of the file is not that."""
+    quoted = shlex.quote(path)
+    result = _reader(shell, path).run(
+        f"if test -L {quoted}; then readlink -- {quoted}; elif test -e {quoted}; then exit 3; else exit 4; fi"
+    )
+    matcher = Match.of(match)
+    wanted = f"{path} -> {matcher.describe()}"
+    if result.status != 0:
+        seen = "not a symbolic link" if result.status == 3 else "absent"
+        return Verdict(matcher.judge(MISSING), wanted, f"{path}: {seen}")
+    target = result.output.rstrip("\n")
+    return Verdict(matcher.judge(target), wanted, f"{path} -> {target}")
+
+
+@probe(
     "file.mode",
     "a path has the given permission bits (octal, e.g. '640')",
     path=Arg(str, help="absolute path on the target"),

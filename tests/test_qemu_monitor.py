@@ -90,6 +90,22 @@ def test_a_qmp_socket_is_not_the_human_monitor(local_shell: ShellSession, tmp_pa
     assert verdict.outcome == FAIL and verdict.seen.startswith(f"{sock} speaks QMP (JSON), not the human monitor")
 
 
+def test_qmp_is_asked_a_query_and_its_return_value_judged(local_shell: ShellSession, tmp_path: Path) -> None:
+    with guest(tmp_path / "qmp", "qmp") as sock:
+        status = ask(local_shell, sock, "query-status", key="status", equals="running")
+        assert (status.outcome, status.seen) == (FAIL, "query-status: status = prelaunch")  # held with -S
+        assert ask(local_shell, sock, "query-status", key="running", equals="false").outcome == PASS
+        name = ask(local_shell, sock, "query-name", key="name", equals="lpic3-test-monitor")
+        assert name.outcome == PASS, name
+        cpus = ask(local_shell, sock, "query-cpus-fast", key="2.cpu-index", equals="2")  # -smp 3: 0, 1, 2
+        assert cpus.outcome == PASS, cpus
+        unknown = ask(local_shell, sock, "query-no-such-thing", equals="x")
+        assert unknown.outcome == FAIL and "query-no-such-thing" in unknown.seen and "has not been found" in unknown.seen
+    with guest(tmp_path / "hmp") as sock:
+        human = ask(local_shell, sock, "query-status", key="status", equals="running")
+    assert human.outcome == FAIL and human.seen.startswith(f"{sock} is not a QMP monitor (it said: QEMU ")
+
+
 def test_a_monitor_check_is_read_only_and_asks_one_thing() -> None:
     base = {"socket": "/s", "equals": "x"}
     assert argument_problems("qemu.monitor", {**base, "question": "info status", "key": "VM status"}) == []

@@ -1,6 +1,8 @@
-"""The QEMU human monitor (HMP) on a UNIX socket, asked a read-only ``info`` command: the answer a
-learner reads after ``(qemu)``, without the banner, the echo of the typed command (drawn with
-terminal codes) and the next prompt.
+"""A QEMU monitor on a UNIX socket: the human monitor (HMP) asked a read-only ``info`` command (the
+answer a learner reads after ``(qemu)``, without the banner, the echo of the typed command drawn
+with terminal codes, and the next prompt), or QMP asked a ``query-*`` command (its JSON return
+value, events skipped). A lab can ask QMP while the learner holds the human monitor open: each
+socket takes one client at a time.
 
 The question is asked once the monitor's prompt has come, and the answer read until the next one,
 not for a fixed time (``socat -t 2`` waits two seconds a question, and a guest slowed by TCG on a
@@ -18,7 +20,7 @@ from checkers.probes.matchers import Match
 from checkers.probes.parsed import python_answer
 from checkers.probes.registry import MATCHER, Arg, Verdict, probe
 from checkers.probes.sizes import UNIT_PATTERN, in_unit
-from checkers.probes.values import MISSING, shown
+from checkers.probes.values import MISSING, as_text, shown, walk
 from checkers.session import clean_output
 from checkers.shell import Shell
 
@@ -35,6 +37,27 @@ try:
     s = socket.socket(socket.AF_UNIX)
     s.connect(path)
     data = b""
+    if question.startswith("query-"):
+        replies = s.makefile("rb")
+        def reply():
+            while True:  # events (a STOP, a job's progress) may come before the answer
+                line = replies.readline()
+                if not line:
+                    raise ValueError(f"{path} closed the connection without an answer")
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    raise ValueError(f"{path} is not a QMP monitor (it said: {line.decode('utf-8', 'replace').strip()[:80]})")
+                if "event" not in message:
+                    return message
+        reply()  # the greeting
+        for command in ("qmp_capabilities", question):
+            s.sendall(json.dumps({"execute": command}).encode() + b"\n")
+            answer = reply()
+            if "error" in answer:
+                raise ValueError(f"{command}: {answer['error'].get('desc', answer['error'])}")
+        print(json.dumps({"answer": answer.get("return"), "qmp": True}))
+        sys.exit(0)
     while b"(qemu) " not in data:
         if data.lstrip().startswith(b"{") and b"\n" in data:
             raise ValueError(f"{path} speaks QMP (JSON), not the human monitor: {data.splitlines()[0][:80]!r}")
@@ -56,21 +79,26 @@ except (OSError, ValueError) as e:
 
 @probe(
     "qemu.monitor",
-    "what a running QEMU's human monitor (HMP) answers to an info command on its UNIX socket",
-    socket=Arg(str, help="the monitor's UNIX socket (-monitor unix:PATH,server=on,wait=off)"),
-    question=Arg(str, pattern=r"info [a-z_]+", help="a read-only info command: info status, info name, info kvm ..."),
+    "what a running QEMU's monitor answers on its UNIX socket: the human monitor (HMP) to an info command, "
+    "QMP to a query command",
+    socket=Arg(str, help="the monitor's UNIX socket (-monitor unix:PATH,server=on,wait=off, or -qmp for QMP)"),
+    question=Arg(
+        str,
+        pattern=r"info [a-z_]+|query-[a-z-]+",
+        help="a read-only command: info status, info name, info kvm ... (HMP); query-status, query-name ... (QMP)",
+    ),
     key=Arg(
         str,
         required=False,
-        help="the key of a 'key: value' line of the answer (VM status, kvm support, base memory); "
-        "without key or count, the whole answer",
+        help="HMP: the key of a 'key: value' line of the answer (VM status, kvm support, base memory); QMP: a "
+        "dotted path into the JSON return value (status, running); without key or count, the whole answer",
     ),
     count=Arg(
         str,
         required=False,
         is_regex=True,
         not_with=("key",),
-        help="instead: how many lines of the answer match this regular expression (CPU #\\d+: in info cpus)",
+        help="instead: how many lines of the answer match this regular expression (CPU #\\d+: in info cpus; HMP)",
     ),
     unit=Arg(
         str,
@@ -96,6 +124,10 @@ def qemu_monitor(
     answer = python_answer(shell, _ASK, [socket, question], "the monitor")
     if "error" in answer:
         return Verdict(False, wanted, str(answer["error"]))
+    if answer.get("qmp"):
+        returned = answer.get("answer")
+        found = walk(returned, key) if key else returned
+        return Verdict(matcher.judge(found), wanted, f"{asked} = {shown(found)}", as_text(returned)[-2000:])
     lines = _answer_lines(str(answer.get("answer", "")))
     found: object
     if key:

@@ -133,7 +133,8 @@ def test_kubernetes_manifests_judged_as_the_api_server_takes_them(local_shell: S
     (tmp_path / "web.yaml").write_text(
         "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: '3'\n"
         "  selector:\n    matchLabels: {app: web}\n    matchExpressions: [{key: tier, operator: NotIn, values: [db]}]\n"
-        "  template:\n    metadata: {labels: {app: web, tier: front, app.kubernetes.io/name: web-app}}\n    spec:\n      containers:\n"
+        "  template:\n    metadata: {labels: {app: web, tier: front, app.kubernetes.io/name: web-app}}\n"
+        "    spec:\n      containers:\n"
         "      - {name: web, image: nginx:1.25, ports: [{name: http, containerPort: 8080}],"
         " resources: {limits: {memory: 134217728}}}\n---\n"
     )

@@ -47,7 +47,8 @@ try:
                 try:
                     message = json.loads(line)
                 except ValueError:
-                    raise ValueError(f"{path} is not a QMP monitor (it said: {line.decode('utf-8', 'replace').strip()[:80]})")
+                    said = line.decode("utf-8", "replace").strip()[:80]
+                    raise ValueError(f"{path} is not a QMP monitor (it said: {said})")
                 if "event" not in message:
                     return message
         reply()  # the greeting

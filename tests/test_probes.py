@@ -219,3 +219,11 @@ def test_checks_asked_ahead_judge_as_asked_live(local_shell: ShellSession, tmp_p
     (tmp_path / "b").touch()  # the state changed since it was asked ahead: a second ask goes live
     again = shells[2]
     assert run_check(again, checks[2], {}).verdict.outcome == "pass"
+
+
+def test_a_failed_command_of_several_lines_is_named_by_its_first(local_shell: ShellSession) -> None:
+    script = "printf 'no such guest\\n' >&2; false && python3 -c '\nimport json\nprint(json.dumps({}))'"
+    verdict = run_probe(local_shell, "command.json", {"command": script, "key": "type", "equals": "pv"})
+    assert not verdict.passed
+    assert verdict.expected == "`printf 'no such guest\\n' >&2; false && python3 -c ' ...` succeeds"
+    assert verdict.seen == "exit status 1, output 'no such guest'"

@@ -51,7 +51,8 @@ LABS_IN_THE_VM = [
     "352.3-dockerfile-build",  # dockerd started by systemd through docker.socket
     "351.4-define-start-domain",  # libvirtd started through its socket; a QEMU guest inside the VM
 ]
-LABS_ON_XEN = ["351.2-xl-guest-lifecycle"]  # every lab that needs a running Xen hypervisor (requires: xen)
+# Every lab that needs a running Xen hypervisor (requires: xen): their self-test runs in Xen mode.
+LABS_ON_XEN = ["351.2-xl-guest-lifecycle", "351.2-troubleshoot-xl-create"]
 QUIET = lambda _: None  # noqa: E731
 # A PV guest of the sandbox's own (its kernel and busybox initramfs in /srv/xen), named as a test's.
 PV_GUEST = """name = "lpic3-test-pv"

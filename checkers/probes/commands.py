@@ -29,6 +29,13 @@ def command_status(shell: Shell, command: str, status: int = 0) -> Verdict:
     )
 
 
+def _succeeds(command: str) -> str:
+    """What a check asks of its command, as a verdict line shows it: a command of several lines (a
+    script a lab summarises a tool's output with) by its first line; `--explain` shows it whole."""
+    first, *more = command.strip().splitlines() or [""]
+    return f"`{first}{' ...' if more else ''}` succeeds"
+
+
 def _status_seen(status: int, output: str) -> str:
     """An exit status as a verdict shows it, with what the command printed (errors say why)."""
     return f"exit status {status}" + (f", output {excerpt(output)}" if output.strip() else "")
@@ -44,9 +51,7 @@ def _status_seen(status: int, output: str) -> str:
 def command_output(shell: Shell, command: str, pattern: str, present: bool = True) -> Verdict:
     result = shell.run(command)
     if result.status != 0:
-        return Verdict(
-            False, f"`{command}` succeeds", _status_seen(result.status, result.output), result.output[-2000:]
-        )
+        return Verdict(False, _succeeds(command), _status_seen(result.status, result.output), result.output[-2000:])
     hit = re.search(pattern, result.output, re.MULTILINE)
     want = f"output matching /{pattern}/" if present else f"output not matching /{pattern}/"
     seen = f"matched {hit.group(0)!r}" if hit else f"no match in the output {excerpt(result.output)}"
@@ -65,7 +70,7 @@ def command_json(shell: Shell, command: str, key: str, format: str = "json", **m
     result = shell.run(command, merge=False)
     if result.status != 0:
         both = result.errors + result.output
-        return Verdict(False, f"`{command}` succeeds", _status_seen(result.status, both), both[-2000:])
+        return Verdict(False, _succeeds(command), _status_seen(result.status, both), both[-2000:])
     try:
         value: object = json.loads(result.output) if format == "json" else yaml.safe_load(result.output)
     except (ValueError, yaml.YAMLError) as exc:

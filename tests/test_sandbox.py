@@ -404,6 +404,14 @@ def test_xen_mode_loads_the_images_kernel_as_xens_module_and_refuses_a_path_it_c
         vm.machine_args(Path("/s,1/kernel"), Path("/s,1/initrd.img"), Path("/s/o.qcow2"), "tcg", Path("/s/xen"))
 
 
+def test_a_reset_says_how_long_it_takes_in_its_mode(tmp_path: Path) -> None:
+    files = SandboxFiles(tmp_path / "sandbox")
+    files.root.mkdir(mode=0o700)
+    assert files.reset_takes() == "about 20 s"  # restored from the saved ready state
+    files.save_state({"mode": "xen", "port": 22, "accel": "tcg"})
+    assert files.reset_takes() == "about a minute: Xen mode boots cold"
+
+
 def test_an_ssh_probe_that_gets_no_answer_is_retried_then_a_sandbox_error(tmp_path: Path, silent_ssh_port: int) -> None:
     """Fault 10: the probe that hung used to escape as subprocess.TimeoutExpired (a traceback)."""
     files = SandboxFiles(tmp_path / "sandbox")

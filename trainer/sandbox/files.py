@@ -125,6 +125,11 @@ class SandboxFiles:
         except (OSError, ValueError):
             return {}
 
+    def reset_takes(self) -> str:
+        """How long a reset of this sandbox takes, as a screen tells the learner before it starts:
+        a restore of the saved machine, or a cold boot of Xen and its dom0 in Xen mode."""
+        return "about a minute: Xen mode boots cold" if self.state().get("mode") == "xen" else "about 20 s"
+
     def save_state(self, state: dict[str, object]) -> None:
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state))

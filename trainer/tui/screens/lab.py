@@ -273,9 +273,11 @@ class LabScreen(Screen[None]):
         elif self._refused():
             return
         elif self.target.spec == "sandbox":
+            from trainer.sandbox.files import SandboxFiles
+
             answers = {
                 "lab": "Reset the lab (its reset script, a second)",
-                "machine": "Reset the whole sandbox (a clean machine, about 20 s)",
+                "machine": f"Reset the whole sandbox (a clean machine, {SandboxFiles.default().reset_takes()})",
                 "no": "Cancel",
             }
             question = "Reset what? The sandbox reset also undoes anything else done in the VM."
@@ -314,7 +316,10 @@ class LabScreen(Screen[None]):
         if self.job is None:
             self.app.pop_screen()
         elif self.job.kind == "machine":
-            self.notify("The sandbox reset cannot be stopped halfway; it takes about 20 s.", severity="warning")
+            from trainer.sandbox.files import SandboxFiles
+
+            takes = SandboxFiles.default().reset_takes()
+            self.notify(f"The sandbox reset cannot be stopped halfway; it takes {takes}.", severity="warning")
         elif not self.job.cancel.is_set():
             self.job.cancel.set()
             self.status(f"cancelling {WHAT[self.job.kind]} ...")

@@ -71,6 +71,7 @@ TOOLS = (
     "virsh",
     "wc",
     "xen-create-image",
+    "xl",
 )
 
 # One line per ``namei -m -o`` step: mode, owner, group, name; a symlink's target is indented two more.

@@ -127,8 +127,8 @@ def qemu_monitor(
         return Verdict(False, wanted, str(answer["error"]))
     if answer.get("qmp"):
         returned = answer.get("answer")
-        found = walk(returned, key) if key else returned
-        return Verdict(matcher.judge(found), wanted, f"{asked} = {shown(found)}", as_text(returned)[-2000:])
+        value = walk(returned, key) if key else returned
+        return Verdict(matcher.judge(value), wanted, f"{asked} = {shown(value)}", as_text(returned)[-2000:])
     lines = _answer_lines(str(answer.get("answer", "")))
     found: object
     if key:

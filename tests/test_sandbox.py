@@ -404,6 +404,21 @@ def test_xen_mode_loads_the_images_kernel_as_xens_module_and_refuses_a_path_it_c
         vm.machine_args(Path("/s,1/kernel"), Path("/s,1/initrd.img"), Path("/s/o.qcow2"), "tcg", Path("/s/xen"))
 
 
+def test_up_on_a_running_sandbox_says_which_mode_it_runs_in(tmp_path: Path) -> None:
+    files = SandboxFiles(tmp_path / "sandbox")
+    qemu = stand_in_qemu(files)
+    try:
+        with pytest.raises(SandboxError, match=r"running, but not in Xen mode: `lpic3 sandbox down`, then `up --xen`"):
+            up(files, QUIET, xen=True)
+        files.save_state({"port": 22, "accel": "tcg", "mode": "xen"})
+        lines: list[str] = []
+        assert up(files, lines.append) == 0.0 and lines == ["the sandbox is already running (in Xen mode)"]
+        assert up(files, QUIET, xen=True) == 0.0
+    finally:
+        qemu.kill()
+        qemu.wait()
+
+
 def test_a_reset_says_how_long_it_takes_in_its_mode(tmp_path: Path) -> None:
     files = SandboxFiles(tmp_path / "sandbox")
     files.root.mkdir(mode=0o700)

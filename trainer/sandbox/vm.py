@@ -157,7 +157,10 @@ def up(
     time), QEMU is stopped again and the state files are removed: no half-started sandbox stays.
     """
     if running_pid(files):
-        say("the sandbox is already running")
+        running_xen = files.state().get("mode") == "xen"
+        if xen and not running_xen:
+            raise SandboxError("the sandbox is running, but not in Xen mode: `lpic3 sandbox down`, then `up --xen`")
+        say("the sandbox is already running" + (" (in Xen mode)" if running_xen else ""))
         return 0.0
     if not files.built:
         raise SandboxError("no sandbox image yet: run `lpic3 sandbox build` first")

@@ -39,7 +39,11 @@ CHECKS: dict[str, tuple[str, str]] = {
     "qemu": ("command -v qemu-system-x86_64", "qemu-system-x86_64 is not installed (qemu-system-x86)"),
     "libvirt": ("virsh -c qemu:///system version", "no libvirtd answers at qemu:///system"),
     "libguestfs": ("command -v guestfish", "libguestfs-tools is not installed"),
-    "xen": ("xl info", "no Xen hypervisor runs here (`lpic3 sandbox up --xen` boots the sandbox as a Xen dom0)"),
+    "xen": (
+        "xl info",
+        "no Xen hypervisor runs here: start the sandbox with `lpic3 sandbox up --xen` (after `lpic3 sandbox down`"
+        " if it runs)",
+    ),
     "xen-tools": ("command -v xen-create-image || command -v xl", "the Xen tools are not installed"),
     "xen-config": (
         "python3 -c 'import ctypes.util as u, sys; sys.exit(not u.find_library(\"xlutil\"))'",

@@ -38,7 +38,10 @@ CHECKS: dict[str, tuple[str, str]] = {
     "qemu-img": ("command -v qemu-img", "qemu-img is not installed (qemu-utils)"),
     "qemu": ("command -v qemu-system-x86_64", "qemu-system-x86_64 is not installed (qemu-system-x86)"),
     "libvirt": ("virsh -c qemu:///system version", "no libvirtd answers at qemu:///system"),
-    "libguestfs": ("command -v guestfish", "libguestfs-tools is not installed"),
+    "libguestfs": (  # supermin builds the appliance from the host's own kernel and modules
+        "command -v guestfish && ls /boot/vmlinuz-* && ls -d /lib/modules/*/kernel",
+        "libguestfs-tools is not installed, or no kernel for its appliance (linux-image-amd64)",
+    ),
     "xen": (
         "xl info",
         "no Xen hypervisor runs here: start the sandbox with `lpic3 sandbox up --xen` (after `lpic3 sandbox down`"
@@ -54,6 +57,8 @@ CHECKS: dict[str, tuple[str, str]] = {
     "docker": ("docker info", "no Docker daemon answers"),
     "docker-registry": ("command -v docker-registry", "docker-registry is not installed"),
     "podman": ("podman info", "podman cannot run here"),
+    "buildah": ("buildah info", "buildah is not installed, or its storage cannot be used (package buildah)"),
+    "skopeo": ("command -v skopeo", "skopeo is not installed (package skopeo)"),
     "compose": ("docker-compose version || docker compose version", "Docker Compose is not installed"),
     "cloud-init": ("command -v cloud-init && command -v cloud-localds", "cloud-init or cloud-image-utils missing"),
     "openstack-sdk": (  # found, not imported: importing openstack takes seconds

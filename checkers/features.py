@@ -23,6 +23,8 @@ FEATURES: dict[str, str] = {
     "docker": "a running Docker daemon",
     "docker-registry": "the distribution registry (docker-registry) to run a private registry",
     "podman": "podman able to run a container",
+    "buildah": "buildah able to build and commit an image without running a container (buildah info answers)",
+    "skopeo": "skopeo to inspect and copy images between transports (registry, OCI layout, local store)",
     "compose": "Docker Compose (docker-compose v1 or the docker compose v2 plugin), client side",
     "cloud-init": "cloud-init and cloud-localds",
     "openstack-sdk": "openstacksdk for python3 (its clouds.yaml loader works offline; no cloud needed)",

@@ -37,6 +37,7 @@ TOOLS = (
     "cat",
     "cloud-init",
     "cut",
+    "debugfs",  # reads a file inside an ext4 image, read-only, without libguestfs (351.5-sysprep-golden-image)
     "docker",
     "docker-compose",
     "find",

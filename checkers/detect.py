@@ -42,6 +42,11 @@ CHECKS: dict[str, tuple[str, str]] = {
         "command -v guestfish && ls /boot/vmlinuz-* && ls -d /lib/modules/*/kernel",
         "libguestfs-tools is not installed, or no kernel for its appliance (linux-image-amd64)",
     ),
+    "guest-kit": (  # the host's kernel boots the guest; its modules reach the disk and the network
+        "ls /boot/vmlinuz-* && ls -d /lib/modules/*/kernel && command -v modprobe && command -v dropbear"
+        " && command -v scp && busybox --list | grep -qx cpio",
+        "no kernel with modules in /boot (linux-image-amd64), or dropbear (dropbear-bin), scp or static busybox missing",
+    ),
     "xen": (
         "xl info",
         "no Xen hypervisor runs here: start the sandbox with `lpic3 sandbox up --xen` (after `lpic3 sandbox down`"
@@ -56,7 +61,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "lxd": ("lxc info", "no LXD daemon answers to the lxc client"),
     "docker": ("docker info", "no Docker daemon answers"),
     "docker-registry": ("command -v docker-registry", "docker-registry is not installed"),
-    "podman": ("podman info", "podman cannot run here"),
+    "podman": ("podman info", "podman is not installed, or its image store cannot be used (package podman)"),
     "buildah": ("buildah info", "buildah is not installed, or its storage cannot be used (package buildah)"),
     "skopeo": ("command -v skopeo", "skopeo is not installed (package skopeo)"),
     "compose": ("docker-compose version || docker compose version", "Docker Compose is not installed"),

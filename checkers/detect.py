@@ -45,7 +45,8 @@ CHECKS: dict[str, tuple[str, str]] = {
     "guest-kit": (  # the host's kernel boots the guest; its modules reach the disk and the network
         "ls /boot/vmlinuz-* && ls -d /lib/modules/*/kernel && command -v modprobe && command -v dropbear"
         " && command -v scp && busybox --list | grep -qx cpio",
-        "no kernel with modules in /boot (linux-image-amd64), or dropbear (dropbear-bin), scp or static busybox missing",
+        "no kernel with modules in /boot (linux-image-amd64), or dropbear (dropbear-bin), scp or static busybox"
+        " missing",
     ),
     "xen": (
         "xl info",

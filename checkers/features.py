@@ -15,7 +15,7 @@ FEATURES: dict[str, str] = {
     "kvm": "a working KVM (a guest really boots with -accel kvm)",
     "libvirt": "a running libvirtd reachable at qemu:///system",
     "libguestfs": "libguestfs tools (guestfish, virt-*) with a working appliance",
-    "guest-kit": "what a lab makes a small SSH-reachable Linux guest from: a kernel with its modules, static busybox, dropbear, scp",
+    "guest-kit": "a small Linux guest that answers SSH, made from the host's kernel and modules, busybox, dropbear",
     "xen": "a running Xen hypervisor with the target as its dom0, and xl (`lpic3 sandbox up --xen`)",
     "xen-tools": "the Xen toolstack's files and tools (xl, xen-create-image); no hypervisor needed",
     "xen-config": "Xen's configuration parser (libxlutil, from the xl toolstack) and python3; no hypervisor needed",

@@ -13,7 +13,8 @@ import pytest
 # Groups known to be long, started first: xdist hands out groups in the order they are collected, and
 # a 20-minute group handed out last would finish 20 minutes after everything else.
 _LONG_FIRST = ("test_sandbox.py", "class-machines")
-_SLOW_LAB_NEEDS = ("vagrant", "libvirt", "docker", "lxc", "libguestfs", "guest-kit")  # a lab self-test needing these takes minutes
+# a lab self-test needing these takes minutes
+_SLOW_LAB_NEEDS = ("vagrant", "libvirt", "docker", "lxc", "libguestfs", "guest-kit")
 
 
 def _rank(item: pytest.Item) -> int:

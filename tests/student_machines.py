@@ -60,7 +60,12 @@ mkdir -m 0700 /root/.ssh && cp "$2/authorized_keys" /root/.ssh/
 mount -t tmpfs -o mode=0755 lpic3-student /etc/ssh
 cp "$2/ssh_host_ed25519_key" "$2/ssh_host_ed25519_key.pub" "$2/sshd_config" /etc/ssh/
 chmod 0600 /etc/ssh/ssh_host_ed25519_key
-for d in /var/lib/lpic3 /run/lpic3; do mkdir -p "$d"; mount -t tmpfs -o mode=0700 lpic3-student "$d"; done
+# A missing mount point is made on the host as lpic3 itself makes these folders (mode 0700): made 0755
+# here, it left lpic3 refusing /run/lpic3 on this machine afterwards.
+for d in /var/lib/lpic3 /run/lpic3; do
+    [ -d "$d" ] || mkdir -m 0700 "$d"
+    mount -t tmpfs -o mode=0700 lpic3-student "$d"
+done
 mount -t tmpfs -o mode=1777 lpic3-student /tmp
 exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config
 """

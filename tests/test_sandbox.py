@@ -175,6 +175,7 @@ def test_a_restored_machine_is_clean_on_time_and_labs_pass_their_self_test_in_it
     assert status(sandbox)["mode"] == "restored" and status(sandbox)["saved_state_mib"]
     with vm_shell(sandbox) as shell:
         assert shell.run("ls -A /root | grep -c lpic3-learner").output.strip() == "0"
+        assert shell.run("grep -c pam_motd.so /etc/pam.d/sshd").output.strip() == "0"  # logins run no scripts
         before = time.time()
         guest = float(shell.run("date +%s.%N").output.strip())
         after = time.time()
@@ -437,6 +438,24 @@ def test_an_ssh_probe_that_gets_no_answer_is_retried_then_a_sandbox_error(tmp_pa
         with pytest.raises(SandboxError, match=r"SSH did not answer within 6 s \(last try: no answer in \d+ s\)"):
             vm._wait_ssh(files, vm.Deadline(6), "tcg")
         assert time.monotonic() - start < 6 + 3  # bounded by the deadline, not by one probe's own budget
+    finally:
+        qemu.kill()
+        qemu.wait()
+
+
+def test_an_ssh_probe_beside_a_failed_console_stops_when_given_up(tmp_path: Path, silent_ssh_port: int) -> None:
+    """A restore asks SSH beside the console: when the console part fails, the probe must end then,
+    not hold the failure back until the whole deadline has passed."""
+    files = SandboxFiles(tmp_path / "sandbox")
+    qemu = stand_in_qemu(files)
+    given_up = threading.Event()
+    try:
+        vm._write_ssh_config(files, silent_ssh_port)
+        threading.Timer(1, given_up.set).start()
+        start = time.monotonic()
+        with pytest.raises(SandboxError, match="SSH did not answer"):
+            vm._wait_ssh(files, vm.Deadline(60), "tcg", given_up)
+        assert time.monotonic() - start < 1 + vm.budget(vm.SSH_PROBE_SECONDS, "tcg") + 2  # one probe, not 60 s
     finally:
         qemu.kill()
         qemu.wait()

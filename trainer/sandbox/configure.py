@@ -20,6 +20,7 @@ GUEST_FILES = {  # file in trainer/sandbox/guest: where it goes in the image
     "lpic3-console@.service": "etc/systemd/system",
     "lpic3-network.service": "etc/systemd/system",
     "lpic3-network": "usr/local/sbin",
+    "lpic3-sshd.conf": "etc/ssh/sshd_config.d",
     "xen-guest-rcS": "usr/local/lib/lpic3",
     "xen-guest-inittab": "usr/local/lib/lpic3",
 }
@@ -101,6 +102,9 @@ def _ssh(files: SandboxFiles, rootfs: Path, steps: Steps) -> None:
     shutil.copy(files.host_key, rootfs / "etc/ssh/ssh_host_ed25519_key")
     shutil.copy(files.host_key.with_suffix(".pub"), rootfs / "etc/ssh/ssh_host_ed25519_key.pub")
     os.chmod(rootfs / "etc/ssh/ssh_host_ed25519_key", 0o600)
+    # Every login ran the update-motd.d scripts through pam_motd: sshd prints /etc/motd (lpic3-sshd.conf).
+    pam = rootfs / "etc/pam.d/sshd"
+    pam.write_text("".join(line for line in pam.read_text().splitlines(True) if "pam_motd.so" not in line))
     public = files.host_key.with_suffix(".pub").read_text().split()
     files.known_hosts.write_text(f"{HOSTNAME} {public[0]} {public[1]}\n")
 

@@ -120,7 +120,7 @@ INITRAMFS_CONF = "MODULES=list\n"
 INITRAMFS_MODULES = ["virtio_pci", "virtio_blk", "ext4"]
 
 IMAGE_SIZE = "8G"  # the file system's size; the qcow2 only holds the blocks in use
-CONFIG_VERSION = 4  # bump when the configuration steps change, so built images are rebuilt
+CONFIG_VERSION = 5  # bump when the configuration steps change, so built images are rebuilt
 
 
 def stamp() -> str:

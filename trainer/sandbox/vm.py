@@ -28,8 +28,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pexpect
@@ -221,7 +223,8 @@ def _cold_boot(
 def _restore(files: SandboxFiles, say: Progress, explain: bool, accel: str, ready_timeout: float | None) -> float:
     """Start QEMU paused on the saved state, let it run, set the guest's clock (it stopped when the
     state was saved) and stir host randomness into its pool (every restore starts from the same RNG
-    state) on the serial console at once, then wait for SSH."""
+    state) on the serial console at once, while SSH is asked beside it: its handshake takes a second
+    or two of the guest's crypto under TCG, and neither needs the other."""
     _fresh_overlay(files, files.ready_layer, say, explain)
     deadline = Deadline(ready_timeout or budget(RESTORE_SECONDS, accel))
     say(
@@ -232,9 +235,16 @@ def _restore(files: SandboxFiles, say: Progress, explain: bool, accel: str, read
     with _stopped_on_failure(files):
         _wait_loaded(files, deadline)
         say(f"state loaded after {deadline.spent():.1f} s")
-        _wait_console(files, deadline, accel, set_clock=True)
-        say(f"serial console answers, guest clock set from the host's after {deadline.spent():.1f} s")
-        _wait_ssh(files, deadline, accel)
+        given_up = threading.Event()  # the console failed: the SSH probe stops at once, not at the deadline
+        with ThreadPoolExecutor(1, thread_name_prefix="lpic3-ssh-probe") as pool:
+            ssh = pool.submit(_wait_ssh, files, deadline, accel, given_up)
+            try:
+                _wait_console(files, deadline, accel, set_clock=True)
+            except BaseException:
+                given_up.set()
+                raise
+            say(f"serial console answers, guest clock set from the host's after {deadline.spent():.1f} s")
+            ssh.result()
     seconds = deadline.spent()
     say(f"ready (restored): SSH answers on 127.0.0.1:{port} after {seconds:.1f} s")
     return seconds
@@ -492,12 +502,12 @@ def _correct_clock(console: pexpect.spawn[str], token: str, seconds: float) -> N
     console.expect([f"lpic3-{token}-set-42", pexpect.TIMEOUT, pexpect.EOF], timeout=seconds)
 
 
-def _wait_ssh(files: SandboxFiles, deadline: Deadline, accel: str) -> None:
+def _wait_ssh(files: SandboxFiles, deadline: Deadline, accel: str, given_up: threading.Event | None = None) -> None:
     """``ssh ... true`` succeeds. A probe that gets no answer (sshd not listening yet, or the guest
     too slow to finish the handshake) is cut at its own budget and tried again while the deadline
-    lasts; what the last one said is in the error."""
+    lasts (and nobody has ``given_up``); what the last one said is in the error."""
     seen = "no attempt"
-    while deadline.left():
+    while deadline.left() and not (given_up and given_up.is_set()):
         _still_running(files)
         seconds = min(budget(SSH_PROBE_SECONDS, accel), deadline.left())
         connect = max(1, int(seconds))

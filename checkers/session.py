@@ -41,6 +41,7 @@ from checkers.tools import NOT_FOUND_HANDLER, Tool, find_command, judge, namei_c
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[=>]")
 START_TIMEOUT = 15.0
+CLOSE_SECONDS = 10.0  # for a killed shell to be reaped on a loaded machine (ptyprocess waits 0.1 s)
 POLL = 0.1  # seconds between looks at the cancel event while a command runs
 # Of the caller's environment only what the ssh client needs to reach the learner's agent; nothing
 # else (LD_PRELOAD, LD_LIBRARY_PATH, BASH_ENV, exported functions ...) reaches even the process that
@@ -184,9 +185,17 @@ class ShellSession:
         return "; ".join(r for r in reasons if r)
 
     def close(self) -> None:
-        if self.child is not None:
-            self.child.close(force=True)
-            self.child = None
+        """End the shell. ptyprocess gives it 0.1 s to go after SIGKILL and then raises; on a loaded
+        machine the kernel may take longer to reap it, so wait for that (bounded) instead."""
+        child, self.child = self.child, None
+        if child is None:
+            return
+        try:
+            child.close(force=True)
+        except pexpect.ExceptionPexpect:
+            gone_by = time.monotonic() + CLOSE_SECONDS
+            while child.isalive() and time.monotonic() < gone_by:
+                time.sleep(0.05)
 
     def run(self, command: str, timeout: float = COMMAND_TIMEOUT, merge: bool = True) -> CommandResult:
         """Run ``command`` (any shell text, several lines allowed) in a subshell, so that neither ``exit``

@@ -9,13 +9,15 @@ check "not judged". Files are planted in a private mount namespace only (tests/p
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pexpect
 import pytest
 
-from checkers.session import PRELOAD
+from checkers.session import PRELOAD, ShellSession, local_argv
 from tests.private_mounts import (
     FAKE_GETCAP,
     ROOT,
@@ -175,3 +177,23 @@ with ShellSession(local_argv(), "local") as s:
     run = python_in_private_mounts(script)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == f"not judged | not judged: {PRELOAD} is set"
+
+
+def test_a_shell_slow_to_be_reaped_closes_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ptyprocess gives a killed shell 0.1 s to be reaped and then raises "Could not terminate the
+    child" (seen in CI under load): close waits for it instead, and leaves no process behind."""
+    session = ShellSession(local_argv(), "local")
+    session.__enter__()
+    child = session.child
+    assert child is not None and child.pid is not None
+    pid = child.pid
+    real_close = child.close
+
+    def slow_reap(force: bool = True) -> None:
+        os.kill(pid, signal.SIGKILL)
+        raise pexpect.ExceptionPexpect("Could not terminate the child.")
+
+    monkeypatch.setattr(child, "close", slow_reap)
+    session.close()  # no exception
+    assert not child.isalive() and session.child is None
+    monkeypatch.setattr(child, "close", real_close)

@@ -142,7 +142,7 @@ def _add_sandbox_commands(sub: argparse._SubParsersAction[argparse.ArgumentParse
         "QEMU from a throw-away overlay.",
     )
     helps = {
-        "build": "make the image once (debootstrap, needs root; resumable)",
+        "build": "make the image once (mmdebstrap; as root, or as a user with subordinate IDs; resumable)",
         "up": "boot it and wait until the serial console and SSH answer",
         "shell": "an interactive shell inside (SSH)",
         "status": "is it built, is it running",

@@ -1,9 +1,10 @@
-"""Building the sandbox image: a Debian 12 root file system made with debootstrap (systemd, a
+"""Building the sandbox image: a Debian 12 root file system made with mmdebstrap (systemd, a
 kernel, openssh-server), the exam's tools installed into it with apt, turned into a qcow2
-without loop mounts (``mkfs.ext4 -d``, ``qemu-img convert``).
+without loop mounts (``mkfs.ext4 -d``, ``qemu-img convert``). Root builds it directly; an
+ordinary user builds the same image as root of a user namespace (``trainer.sandbox.rootless``).
 
 Each step is a command the learner may want to see (``--explain``): they are themselves exam
-material. The build is resumable and incremental: the root file system is kept once debootstrap
+material. The build is resumable and incremental: the root file system is kept once mmdebstrap
 has finished, a tool added to the recipe installs only itself, and an image built from the same
 recipe is not built again. Every result is written under a temporary name and renamed at the very
 end, and the recipe's stamp is written last: a half-built image is never taken for a finished one.
@@ -18,6 +19,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,19 +28,26 @@ import pexpect
 
 from checkers.pace import load_factor
 from trainer.errors import SandboxError
-from trainer.sandbox import recipe
+from trainer.sandbox import recipe, rootless
 from trainer.sandbox.configure import configure, trim
-from trainer.sandbox.files import HOSTNAME, SandboxFiles, mounts_under
+from trainer.sandbox.files import HOSTNAME, Owner, SandboxFiles, mounts_under
 from trainer.sandbox.vm import choose_accel, machine_args, running_pid
 
 Progress = Callable[[str], None]
 FREE_SPACE_NEEDED = 6 * 1024**3
 HOST_SOURCES = Path("/etc/apt/sources.list.d/debian.sources")
 FIRST_BOOT = 300  # seconds for the image's first boot, settle and power-off (TCG, idle; grows with the load)
-# Commands that mount (debootstrap mounts /proc and /sys in the new system, a chroot needs /proc)
-# run in a private mount namespace: their mounts vanish with them, so an interrupted build leaves
-# no mount behind, and deleting the half-made root file system cannot reach the host's /proc.
+# A chroot mounts /proc: it runs in a private mount namespace, where its mounts vanish with it, so
+# an interrupted build leaves no mount behind, and deleting the half-made root file system cannot
+# reach the host's /proc.
 PRIVATE_MOUNTS = ["unshare", "--mount", "--propagation", "private", "--fork"]
+# The chroot's /dev, in that namespace too: a tmpfs with the host's few character devices bound in.
+# No device node is made (a rootless build's user namespace cannot), and the image's /dev stays
+# empty: the kernel's devtmpfs is /dev at boot.
+CHROOT_DEV = (
+    'mount -t tmpfs -o mode=0755 lpic3-dev "$0/dev" && for d in null zero full random urandom tty; do '
+    'touch "$0/dev/$d" && mount --bind "/dev/$d" "$0/dev/$d" || exit 1; done && exec "$@"'
+)
 
 
 class BuildError(SandboxError):
@@ -74,7 +83,8 @@ class Steps:
         if done.returncode != 0:
             lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
             errors = [line for line in lines if line.startswith(("E:", "W: Failure", "ERROR"))] or lines[-2:]
-            raise BuildError(f"{what} failed: {' | '.join(errors[-2:]) or f'exit {done.returncode}'}")
+            said = dict.fromkeys([errors[0], errors[-1]]) if errors else {f"exit {done.returncode}": None}
+            raise BuildError(f"{what} failed: {' | '.join(said)}")  # the first error is the cause, the last the result
 
     def show(self, what: str, argv: Sequence[str | Path]) -> None:
         """Say what a step is for, and (--explain) the command it runs."""
@@ -84,10 +94,10 @@ class Steps:
 
     def chroot(self, rootfs: Path, commands: list[str], what: str, timeout: float = 1800) -> None:
         """Run commands, one after the other while they succeed, inside the root file system with
-        /proc mounted."""
+        /proc and /dev mounted."""
         self.run(
             [
-                *PRIVATE_MOUNTS,
+                *PRIVATE_MOUNTS, "sh", "-c", CHROOT_DEV, rootfs,
                 "env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "DEBIAN_FRONTEND=noninteractive",
                 "chroot", rootfs, "sh", "-c", " && ".join(["mount -t proc proc /proc", *commands]),
             ],
@@ -104,15 +114,17 @@ def remove_rootfs(rootfs: Path) -> None:
     shutil.rmtree(rootfs, ignore_errors=True)
 
 
-def preflight(files: SandboxFiles) -> None:
-    if os.geteuid() != 0:
-        raise BuildError("building the image needs root (debootstrap): run `sudo lpic3 sandbox build`")
-    for tool in ("debootstrap", "mkfs.ext4", "qemu-img", "ssh-keygen", "unshare"):
+def preflight(files: SandboxFiles, owner: Owner | None = None) -> None:
+    for tool in ("mmdebstrap", "mkfs.ext4", "qemu-img", "ssh-keygen", "unshare"):
         if not shutil.which(tool):
             raise BuildError(
-                f"{tool} is not installed (apt-get install debootstrap e2fsprogs qemu-utils openssh-client)"
+                f"{tool} is not installed (apt-get install mmdebstrap e2fsprogs qemu-utils openssh-client)"
             )
+    missing = [p for p in (files.root, *files.root.parents) if not p.exists()]
     files.root.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, and a root shell on a socket
+    if owner:  # a folder root made in the user's home must be the user's
+        for made in missing:
+            os.chown(made, owner.uid, owner.gid)
     free = shutil.disk_usage(files.root).free
     if free < FREE_SPACE_NEEDED:
         raise BuildError(
@@ -121,10 +133,17 @@ def preflight(files: SandboxFiles) -> None:
         )
 
 
-def build(files: SandboxFiles, say: Progress, explain: bool = False, mirror: str | None = None) -> float:
-    """Build (or finish, or bring up to date) the image; returns the seconds it took."""
+def build(
+    files: SandboxFiles, say: Progress, explain: bool = False, mirror: str | None = None, owner: Owner | None = None
+) -> float:
+    """Build (or finish, or bring up to date) the image; returns the seconds it took. Not as root,
+    the build runs in a user namespace of its own, when this machine allows one. Root building for
+    ``owner`` (``sudo``) hands the image over to that user, and keeps no root-owned work files."""
     start = time.monotonic()
-    preflight(files)
+    if os.geteuid() != 0:
+        _build_rootless(files, say, explain, mirror)
+        return time.monotonic() - start
+    preflight(files, owner)
     if files.built and files.stamp.read_text().strip() == recipe.stamp():
         say(f"the image is up to date ({files.image}, {files.image.stat().st_size // 1024**2} MiB)")
         return time.monotonic() - start
@@ -132,7 +151,7 @@ def build(files: SandboxFiles, say: Progress, explain: bool = False, mirror: str
     work = files.root / "build"
     rootfs = work / "rootfs"
     work.mkdir(exist_ok=True)
-    _debootstrap(steps, rootfs, work / "rootfs.done", custom_mirror=mirror is not None)
+    _bootstrap(steps, rootfs, work / "rootfs.done", custom_mirror=mirror is not None)
     _install_tools(steps, rootfs, work / "tools.done")
     configure(files, rootfs, steps)
     trim(rootfs)
@@ -148,19 +167,65 @@ def build(files: SandboxFiles, say: Progress, explain: bool = False, mirror: str
         (work / name).replace(final)
     files.stamp.write_text(recipe.stamp() + "\n")
     say(f"built {files.image}: {files.image.stat().st_size // 1024**2} MiB")
+    if owner:
+        hand_over(files, owner, say)
     return time.monotonic() - start
 
 
-def _debootstrap(steps: Steps, rootfs: Path, marker: Path, custom_mirror: bool) -> None:
+def hand_over(files: SandboxFiles, owner: Owner, say: Progress) -> None:
+    """Give the finished sandbox to the user it was built for: its files become theirs, and the
+    root file system the build kept (root's files, which that user could never delete) goes."""
+    remove_rootfs(files.root / "build" / "rootfs")
+    shutil.rmtree(files.root / "build", ignore_errors=True)
+    for path in (files.root, *files.root.iterdir()):
+        os.chown(path, owner.uid, owner.gid, follow_symlinks=False)
+    say(f"the sandbox is {owner.name}'s, in {files.root}: `lpic3 sandbox up` as {owner.name} finds it")
+
+
+def _build_rootless(files: SandboxFiles, say: Progress, explain: bool, mirror: str | None) -> None:
+    """The same build, as root of a user namespace (``main`` below, run there)."""
+    missing = rootless.why_not()
+    if missing:
+        raise BuildError(f"building the image needs root or user namespaces: {missing}; or `sudo lpic3 sandbox build`")
+    files.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    argv = ["-m", "trainer.sandbox.build", str(files.root), *(["--explain"] if explain else [])]
+    argv += ["--mirror", mirror] if mirror else []
+    say(f"not root: building as root of a user namespace (your subordinate IDs from {rootless.SUBORDINATE_IDS[0]})")
+    try:
+        rootless.run_build(argv, say)
+    except SandboxError as exc:
+        raise BuildError(str(exc)) from None
+
+
+def main(argv: list[str]) -> int:
+    """The build inside its user namespace: progress on stdout, a BuildError as one marked line."""
+    explain = "--explain" in argv
+    mirror = argv[argv.index("--mirror") + 1] if "--mirror" in argv else None
+    try:
+        build(SandboxFiles(Path(argv[0])), lambda line: print(line, flush=True), explain, mirror)
+    except SandboxError as exc:
+        print(rootless.ERROR_MARK + str(exc), flush=True)
+        return 1
+    return 0
+
+
+def _bootstrap(steps: Steps, rootfs: Path, marker: Path, custom_mirror: bool) -> None:
+    """mmdebstrap, unshare mode: as root it only unshares the mount namespace (its mounts vanish
+    with it), and it works the same as root of a rootless build's user namespace, where device
+    nodes cannot be made (none are: the kernel's devtmpfs is /dev at boot)."""
     if marker.exists():
-        steps.say("debootstrap: already done (resuming)")
+        steps.say("mmdebstrap: already done (resuming)")
         return
-    remove_rootfs(rootfs)  # an interrupted debootstrap is started again
+    remove_rootfs(rootfs)  # an interrupted mmdebstrap is started again
+    rootfs.mkdir()
     include = ",".join(recipe.BASE_PACKAGES)
     steps.run(
-        [*PRIVATE_MOUNTS, "debootstrap", "--variant=minbase", f"--include={include}", "bookworm", rootfs, steps.mirror],
-        "debootstrap: a Debian 12 root file system (about a minute)",
-    )
+        [
+            "mmdebstrap", "--mode=unshare", "--format=directory", "--variant=minbase", f"--include={include}",
+            "bookworm", rootfs, steps.mirror,
+        ],
+        "mmdebstrap: a Debian 12 root file system (about a minute)",
+    )  # fmt: skip
     if not custom_mirror and HOST_SOURCES.exists():  # updates and security too, as on this machine
         (rootfs / "etc/apt/sources.list").unlink(missing_ok=True)
         shutil.copy(HOST_SOURCES, rootfs / "etc/apt/sources.list.d/debian.sources")
@@ -258,3 +323,7 @@ def first_boot(steps: Steps, work: Path) -> None:
         raise BuildError(f"first boot: QEMU stopped: {(console.before or '').strip()[-200:]}") from None
     finally:
         console.close(force=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

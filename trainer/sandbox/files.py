@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +13,34 @@ from trainer.errors import SandboxError
 from trainer.paths import user_data_dir
 
 HOSTNAME = "lpic3-sandbox"
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Who a sandbox built by root belongs to: the user who ran ``sudo lpic3 sandbox build``."""
+
+    uid: int
+    gid: int
+    name: str
+    home: Path
+
+    def sandbox(self) -> SandboxFiles:
+        """Where that user's own ``lpic3`` looks for the sandbox (the platform's data folder)."""
+        return SandboxFiles(self.home / ".local/share/lpic3/sandbox")
+
+
+def sudo_invoker() -> Owner | None:
+    """The user behind ``sudo``: sudo gives root's HOME, so a build would land in root's data folder,
+    where that user's ``lpic3 sandbox up`` never looks. None when not run through sudo by an
+    ordinary user, or when LPIC3_HOME says where the data goes."""
+    uid = os.environ.get("SUDO_UID", "")
+    if os.geteuid() != 0 or not uid.isdigit() or int(uid) == 0 or os.environ.get("LPIC3_HOME"):
+        return None
+    try:
+        entry = pwd.getpwuid(int(uid))
+    except KeyError:
+        return None
+    return Owner(entry.pw_uid, entry.pw_gid, entry.pw_name, Path(entry.pw_dir))
 
 
 @dataclass(frozen=True, slots=True)

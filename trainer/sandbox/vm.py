@@ -44,6 +44,7 @@ from trainer.errors import SandboxError
 from trainer.sandbox import recipe
 from trainer.sandbox.files import HOSTNAME, SandboxFiles, mounts_under
 from trainer.sandbox.qmp import Qmp, QmpError
+from trainer.sandbox.rootless import remove_tree
 
 # Seconds each step takes at most under KVM on an idle machine; budget() scales them.
 READY_SECONDS = 45.0  # boot to a shell on the console and SSH (about 4 s measured with KVM, 14 s with TCG)
@@ -650,7 +651,7 @@ def destroy(files: SandboxFiles, say: Progress) -> None:
     mounted = mounts_under(files.root)
     if mounted:
         raise SandboxError(f"{mounted[0]} is mounted inside {files.root}: umount it first, nothing was deleted")
-    shutil.rmtree(files.root, ignore_errors=True)
+    remove_tree(files.root)
     say(f"removed {files.root}")
 
 

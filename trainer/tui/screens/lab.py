@@ -116,7 +116,7 @@ class LabListScreen(Screen[None]):
             self.notify("The sandbox VM is already running.")
         elif not SandboxFiles.default().built:
             self.notify(
-                "No sandbox image yet: run `sudo lpic3 sandbox build` once (about 2 minutes).",
+                "No sandbox image yet: run `lpic3 sandbox build` once (about 4 minutes; root not needed).",
                 severity="warning",
                 timeout=15,
             )

@@ -117,8 +117,8 @@ def test_build_is_complete_small_and_incremental(sandbox: SandboxFiles) -> None:
     assert lines[-1].startswith("the image is up to date"), lines
     sandbox.stamp.unlink()  # as if the recipe had changed: the steps done are not repeated
     build(sandbox, lines.append)
-    assert "mmdebstrap: already done (resuming)" in lines
-    assert "the exam's tools: already installed (resuming)" in lines
+    assert "[1/7] mmdebstrap: already done (resuming)" in lines
+    assert "[2/7] the exam's tools: already installed (resuming)" in lines
     assert sandbox.built
 
 
@@ -572,7 +572,14 @@ def test_no_space_is_refused_before_anything_starts(tmp_path: Path) -> None:
         subprocess.run(["umount", small], check=True)
 
 
-def test_no_image_says_what_to_do(tmp_path: Path) -> None:
+def test_no_image_or_an_incomplete_one_says_what_to_do(tmp_path: Path) -> None:
     empty = SandboxFiles(tmp_path / "none")
     with pytest.raises(SandboxError, match="no sandbox image yet"):
         up(empty, QUIET)
+    old = SandboxFiles(tmp_path / "old")  # built before the Xen hypervisor was taken out of the image
+    old.root.mkdir()
+    for part in (old.image, old.kernel, old.initrd, old.key, old.known_hosts, old.stamp):
+        part.write_text("")
+    with pytest.raises(SandboxError, match=r"/old lacks xen \(built by an older lpic3.*sandbox build` completes"):
+        up(old, QUIET, xen=True)
+    assert running_pid(old) is None and not old.overlay.exists()

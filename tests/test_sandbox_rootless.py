@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import pwd
+import re
 import secrets
 import shutil
 import subprocess
@@ -35,6 +36,8 @@ pytestmark = [
 # What lpic3's command line imports besides the standard library (not Textual: `sandbox` never does).
 THIRD_PARTY = ("pexpect", "ptyprocess", "platformdirs")
 QUIET = lambda _: None  # noqa: E731
+# The user's interpreter: this one may be out of its reach (a virtual environment under /root).
+PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
 
 
 @pytest.fixture
@@ -77,9 +80,8 @@ def _free_subordinate_start() -> int:
 
 def as_user(name: str, base: Path, *argv: str, seconds: float) -> subprocess.CompletedProcess[str]:
     """``argv`` run as the user, with a login's plain environment and lpic3 on its PYTHONPATH."""
-    python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
     env = [f"HOME={base / 'home'}", "PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", f"PYTHONPATH={base / 'site'}"]
-    command = ["runuser", "-u", name, "--", "env", "-i", *env, *(python if a == "python" else a for a in argv)]
+    command = ["runuser", "-u", name, "--", "env", "-i", *env, *(PYTHON if a == "python" else a for a in argv)]
     return subprocess.run(command, capture_output=True, text=True, timeout=seconds, check=False, cwd=base)
 
 
@@ -93,9 +95,16 @@ def owner_in_image(raw: Path, path: str) -> tuple[int, int]:
 def test_an_ordinary_user_builds_boots_and_destroys_the_image(learner: tuple[str, Path]) -> None:
     name, base = learner
     user = pwd.getpwnam(name)
-    built = as_user(name, base, "python", "-m", "trainer", "sandbox", "build", seconds=budget(2400))
+    on_a_terminal = f"{PYTHON} -m trainer sandbox build"  # through script(1): its output is a terminal
+    built = as_user(
+        name, base, "script", "--quiet", "--return", "--command", on_a_terminal, "/dev/null", seconds=budget(2400)
+    )
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-2000:]
     assert "not root: building as root of a user namespace" in built.stdout
+    steps = re.findall(r"\[(\d)/7\] ", built.stdout)
+    assert steps == [str(n) for n in range(1, 8)], steps  # every step numbered, in order
+    bars = re.findall(r"\r\x1b\[K\[#*-*\] +(\d+)%  ", built.stdout)  # the bar, drawn in place
+    assert len(bars) > 20 and int(bars[-1]) > 90, bars[-5:]  # relayed from inside the user namespace
     assert "first boot: a shell after" in built.stdout  # the image booted, settled and powered off
     files = SandboxFiles(base / "home/.local/share/lpic3/sandbox")  # the platform's data folder: no LPIC3_HOME
     assert files.built, built.stdout[-2000:]

@@ -10,6 +10,7 @@ import sys
 from trainer.errors import SandboxError
 from trainer.sandbox.build import build
 from trainer.sandbox.files import HOSTNAME, SandboxFiles, sudo_invoker
+from trainer.sandbox.progress import TerminalBar
 from trainer.sandbox.vm import destroy, down, reset, status, up
 
 MODES = {
@@ -39,8 +40,10 @@ def run(args: argparse.Namespace) -> int:
 def _act(files: SandboxFiles, args: argparse.Namespace) -> None:
     action = args.sandbox_command
     if action == "build":
-        owner = sudo_invoker()
-        seconds = build(owner.sandbox() if owner else files, _say, args.explain, args.mirror, owner)
+        owner, terminal = sudo_invoker(), TerminalBar()
+        seconds = build(
+            owner.sandbox() if owner else files, terminal.say, args.explain, args.mirror, owner, terminal.draw
+        )
         print(f"image built in {seconds:.0f} s")
     elif action == "up":
         up(files, _say, args.explain, xen=args.xen)

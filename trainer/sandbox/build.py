@@ -20,7 +20,9 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from trainer.errors import SandboxError
 from trainer.sandbox import recipe, rootless
 from trainer.sandbox.configure import configure, trim
 from trainer.sandbox.files import HOSTNAME, Owner, SandboxFiles, mounts_under
+from trainer.sandbox.progress import Bar, Meter, apt_meter, mmdebstrap_meter, relay
 from trainer.sandbox.vm import choose_accel, machine_args, running_pid
 
 Progress = Callable[[str], None]
@@ -66,33 +69,78 @@ def apt_mirror() -> str:
 
 
 class Steps:
-    """Runs the build's commands: says what each is for, shows it on request, turns failures
-    into one-line BuildErrors that name the step."""
+    """Runs the build's commands: numbers the steps, says what each is for, shows it on request,
+    moves the bar while a long one runs, turns failures into one-line BuildErrors that name the
+    step."""
 
-    def __init__(self, say: Progress, explain: bool, mirror: str) -> None:
-        self.say, self.explain, self.mirror = say, explain, mirror
+    TOTAL = 7  # mmdebstrap, the tools, configuring, units and initrd, mkfs, qemu-img, first boot
 
-    def run(self, argv: list[str | Path], what: str, timeout: float = 1800) -> None:
-        self.show(what, argv)
+    def __init__(self, say: Progress, explain: bool, mirror: str, bar: Bar | None = None) -> None:
+        self.say, self.explain, self.mirror, self.bar = say, explain, mirror, bar
+        self.number = 0
+
+    def step(self, what: str) -> None:
+        """Say that the next of the build's steps starts (or is found done)."""
+        self.number += 1
+        self.say(f"[{self.number}/{self.TOTAL}] {what}")
+
+    def run(
+        self, argv: list[str | Path], what: str, timeout: float = 1800, meter: Meter | None = None, step: bool = True
+    ) -> None:
+        """Run one command, its output read as it comes (``meter`` turns a line into the bar's
+        position); what is kept of it is bounded: apt's error lines and the last few others."""
+        self.show(what, argv, step)
         try:
-            done = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout, check=False)
+            child = subprocess.Popen(
+                [str(a) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+            )
         except FileNotFoundError:
             raise BuildError(f"{argv[0]} is not installed") from None
-        except subprocess.TimeoutExpired:
-            raise BuildError(f"{what}: no result after {timeout:.0f} s (is {self.mirror} answering?)") from None
-        if done.returncode != 0:
-            lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
-            errors = [line for line in lines if line.startswith(("E:", "W: Failure", "ERROR"))] or lines[-2:]
-            said = dict.fromkeys([errors[0], errors[-1]]) if errors else {f"exit {done.returncode}": None}
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            child.kill()
+
+        timer = threading.Timer(timeout, expire)
+        timer.start()
+        errors: list[str] = []
+        last: deque[str] = deque(maxlen=2)
+        try:
+            assert child.stdout is not None
+            for line in child.stdout:
+                line = line.strip()
+                if line.startswith(("E:", "W: Failure", "ERROR")) and len(errors) < 50:
+                    errors.append(line)
+                elif line:
+                    last.append(line)
+                shown = meter(line) if meter and self.bar else None
+                if shown and self.bar:
+                    self.bar(*shown)
+        finally:
+            timer.cancel()
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+        if expired.is_set():
+            raise BuildError(f"{what}: no result after {timeout:.0f} s (is {self.mirror} answering?)")
+        if child.returncode != 0:
+            errors = errors or list(last)
+            said = dict.fromkeys([errors[0], errors[-1]]) if errors else {f"exit {child.returncode}": None}
             raise BuildError(f"{what} failed: {' | '.join(said)}")  # the first error is the cause, the last the result
 
-    def show(self, what: str, argv: Sequence[str | Path]) -> None:
+    def show(self, what: str, argv: Sequence[str | Path], step: bool = True) -> None:
         """Say what a step is for, and (--explain) the command it runs."""
-        self.say(what)
+        if step:
+            self.step(what)
+        else:
+            self.say(what)
         if self.explain:
             self.say("  $ " + shlex.join(str(a) for a in argv))
 
-    def chroot(self, rootfs: Path, commands: list[str], what: str, timeout: float = 1800) -> None:
+    def chroot(
+        self, rootfs: Path, commands: list[str], what: str, timeout: float = 1800, meter: Meter | None = None
+    ) -> None:
         """Run commands, one after the other while they succeed, inside the root file system with
         /proc and /dev mounted."""
         self.run(
@@ -103,6 +151,7 @@ class Steps:
             ],
             what,
             timeout,
+            meter,
         )  # fmt: skip
 
 
@@ -134,20 +183,25 @@ def preflight(files: SandboxFiles, owner: Owner | None = None) -> None:
 
 
 def build(
-    files: SandboxFiles, say: Progress, explain: bool = False, mirror: str | None = None, owner: Owner | None = None
+    files: SandboxFiles,
+    say: Progress,
+    explain: bool = False,
+    mirror: str | None = None,
+    owner: Owner | None = None,
+    bar: Bar | None = None,
 ) -> float:
     """Build (or finish, or bring up to date) the image; returns the seconds it took. Not as root,
     the build runs in a user namespace of its own, when this machine allows one. Root building for
     ``owner`` (``sudo``) hands the image over to that user, and keeps no root-owned work files."""
     start = time.monotonic()
     if os.geteuid() != 0:
-        _build_rootless(files, say, explain, mirror)
+        _build_rootless(files, say, explain, mirror, bar)
         return time.monotonic() - start
     preflight(files, owner)
     if files.built and files.stamp.read_text().strip() == recipe.stamp():
         say(f"the image is up to date ({files.image}, {files.image.stat().st_size // 1024**2} MiB)")
         return time.monotonic() - start
-    steps = Steps(say, explain, mirror or apt_mirror())
+    steps = Steps(say, explain, mirror or apt_mirror(), bar)
     work = files.root / "build"
     rootfs = work / "rootfs"
     work.mkdir(exist_ok=True)
@@ -182,7 +236,7 @@ def hand_over(files: SandboxFiles, owner: Owner, say: Progress) -> None:
     say(f"the sandbox is {owner.name}'s, in {files.root}: `lpic3 sandbox up` as {owner.name} finds it")
 
 
-def _build_rootless(files: SandboxFiles, say: Progress, explain: bool, mirror: str | None) -> None:
+def _build_rootless(files: SandboxFiles, say: Progress, explain: bool, mirror: str | None, bar: Bar | None) -> None:
     """The same build, as root of a user namespace (``main`` below, run there)."""
     missing = rootless.why_not()
     if missing:
@@ -192,7 +246,7 @@ def _build_rootless(files: SandboxFiles, say: Progress, explain: bool, mirror: s
     argv += ["--mirror", mirror] if mirror else []
     say(f"not root: building as root of a user namespace (your subordinate IDs from {rootless.SUBORDINATE_IDS[0]})")
     try:
-        rootless.run_build(argv, say)
+        rootless.run_build(argv, say, bar)
     except SandboxError as exc:
         raise BuildError(str(exc)) from None
 
@@ -202,7 +256,7 @@ def main(argv: list[str]) -> int:
     explain = "--explain" in argv
     mirror = argv[argv.index("--mirror") + 1] if "--mirror" in argv else None
     try:
-        build(SandboxFiles(Path(argv[0])), lambda line: print(line, flush=True), explain, mirror)
+        build(SandboxFiles(Path(argv[0])), lambda line: print(line, flush=True), explain, mirror, bar=relay)
     except SandboxError as exc:
         print(rootless.ERROR_MARK + str(exc), flush=True)
         return 1
@@ -214,7 +268,7 @@ def _bootstrap(steps: Steps, rootfs: Path, marker: Path, custom_mirror: bool) ->
     with it), and it works the same as root of a rootless build's user namespace, where device
     nodes cannot be made (none are: the kernel's devtmpfs is /dev at boot)."""
     if marker.exists():
-        steps.say("mmdebstrap: already done (resuming)")
+        steps.step("mmdebstrap: already done (resuming)")
         return
     remove_rootfs(rootfs)  # an interrupted mmdebstrap is started again
     rootfs.mkdir()
@@ -225,6 +279,7 @@ def _bootstrap(steps: Steps, rootfs: Path, marker: Path, custom_mirror: bool) ->
             "bookworm", rootfs, steps.mirror,
         ],
         "mmdebstrap: a Debian 12 root file system (about a minute)",
+        meter=mmdebstrap_meter,
     )  # fmt: skip
     if not custom_mirror and HOST_SOURCES.exists():  # updates and security too, as on this machine
         (rootfs / "etc/apt/sources.list").unlink(missing_ok=True)
@@ -241,7 +296,7 @@ def _install_tools(steps: Steps, rootfs: Path, marker: Path) -> None:
         installed = set()
     missing = [tool for tool in recipe.TOOLS if tool not in installed]
     if not missing:
-        steps.say("the exam's tools: already installed (resuming)")
+        steps.step("the exam's tools: already installed (resuming)")
         return
     policy = rootfs / "usr/sbin/policy-rc.d"
     policy.write_text("#!/bin/sh\nexit 101\n")
@@ -249,9 +304,13 @@ def _install_tools(steps: Steps, rootfs: Path, marker: Path) -> None:
     try:
         steps.chroot(
             rootfs,
-            ["apt-get -q update", "apt-get -q -y --no-install-recommends install " + " ".join(missing)],
+            [
+                "apt-get -q update",
+                f"apt-get -q -y -o APT::Status-Fd=1 --no-install-recommends install {' '.join(missing)}",
+            ],
             f"apt-get install: {len(missing)} of the exam's tools ({', '.join(missing[:4])}"
             + (", ...)" if len(missing) > 4 else ")"),
+            meter=apt_meter,
         )
     finally:
         policy.unlink(missing_ok=True)

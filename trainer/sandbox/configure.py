@@ -47,7 +47,7 @@ Docker and libvirtd start on first use. Run `apt-get update` before installing p
 
 
 def configure(files: SandboxFiles, rootfs: Path, steps: Steps) -> None:
-    steps.say("configuring: hostname, fstab, network, serial console, SSH keys, what starts at boot")
+    steps.step("configuring: hostname, fstab, network, serial console, SSH keys, what starts at boot")
     (rootfs / "etc/hostname").write_text(f"{HOSTNAME}\n")
     (rootfs / "etc/hosts").write_text(f"127.0.0.1 localhost\n127.0.1.1 {HOSTNAME}\n")
     (rootfs / "etc/fstab").write_text("LABEL=root / ext4 defaults 0 1\n")
@@ -93,6 +93,7 @@ def _ssh(files: SandboxFiles, rootfs: Path, steps: Steps) -> None:
             steps.run(
                 ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "lpic3-sandbox", "-f", key],
                 f"ssh-keygen: {key.name}",
+                step=False,
             )
     ssh = rootfs / "root/.ssh"
     ssh.mkdir(mode=0o700, parents=True, exist_ok=True)

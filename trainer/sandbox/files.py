@@ -146,8 +146,13 @@ class SandboxFiles:
     @property
     def built(self) -> bool:
         """Complete only when every part exists: a half-built image is never used."""
+        return not self.missing_parts()
+
+    def missing_parts(self) -> list[str]:
+        """The parts of a built sandbox that are not there (an image built before lpic3 took the Xen
+        hypervisor out of it has no ``xen``)."""
         parts = (self.image, self.kernel, self.initrd, self.xen, self.key, self.known_hosts, self.stamp)
-        return all(p.exists() for p in parts)
+        return [p.name for p in parts if not p.exists()]
 
     def state(self) -> dict[str, object]:
         try:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from trainer.errors import SandboxError
+from trainer.sandbox.progress import Bar, relayed
 
 SUBORDINATE_IDS = (Path("/etc/subuid"), Path("/etc/subgid"))
 IDS_NEEDED = 65536  # root plus every ID a Debian system uses, up to nobody (65534)
@@ -78,9 +79,10 @@ def _range_size(path: Path, user: str, uid: int) -> int:
     return max(sizes)
 
 
-def run_build(argv: list[str], say: Callable[[str], None]) -> None:
+def run_build(argv: list[str], say: Callable[[str], None], bar: Bar | None = None) -> None:
     """Run ``python argv`` (the build's entry point) inside the build's namespaces, its progress
-    passed on to ``say`` line by line; its one-line error is raised here as a SandboxError."""
+    passed on to ``say`` line by line and to ``bar``; its one-line error is raised here as a
+    SandboxError."""
     command = [*BUILD_NAMESPACES, "--", sys.executable, *argv]
     error, last = "", ""
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as child:
@@ -88,7 +90,11 @@ def run_build(argv: list[str], say: Callable[[str], None]) -> None:
             assert child.stdout is not None
             for line in child.stdout:
                 line = line.rstrip("\n")
-                if line.startswith(ERROR_MARK):
+                shown = relayed(line)
+                if shown:
+                    if bar:
+                        bar(*shown)
+                elif line.startswith(ERROR_MARK):
                     error = line.removeprefix(ERROR_MARK)
                 elif line.strip():
                     last = line

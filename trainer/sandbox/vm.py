@@ -165,8 +165,14 @@ def up(
             raise SandboxError("the sandbox is running, but not in Xen mode: `lpic3 sandbox down`, then `up --xen`")
         say("the sandbox is already running" + (" (in Xen mode)" if running_xen else ""))
         return 0.0
-    if not files.built:
+    missing = files.missing_parts()
+    if files.image.name in missing:
         raise SandboxError("no sandbox image yet: run `lpic3 sandbox build` first")
+    if missing:
+        raise SandboxError(
+            f"the sandbox image in {files.root} lacks {', '.join(missing)} (built by an older lpic3, or its build "
+            "stopped): `lpic3 sandbox build` completes it"
+        )
     if not shutil.which("qemu-system-x86_64"):
         raise SandboxError("qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)")
     files.check_private()

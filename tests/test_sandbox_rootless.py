@@ -7,6 +7,7 @@ stops a rootless build is said in one line: no mmdebstrap, no subordinate IDs, n
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import pwd
 import re
@@ -22,9 +23,11 @@ from pathlib import Path
 import pytest
 
 from checkers.pace import budget
+from tests.conftest import run_lpic3
 from trainer.sandbox import rootless
 from trainer.sandbox.build import BuildError, build, hand_over, preflight
 from trainer.sandbox.files import SandboxFiles, sudo_invoker
+from trainer.sandbox.rootless import how_to_build
 
 REPO = Path(__file__).resolve().parent.parent
 NEEDED = ("mmdebstrap", "newuidmap", "mkfs.ext4", "debugfs", "qemu-img", "qemu-system-x86_64", "useradd", "runuser")
@@ -158,6 +161,7 @@ def test_no_mmdebstrap_or_no_subordinate_ids_is_one_line_before_anything_starts(
         BuildError, match=r"needs root or user namespaces: .*subid gives root no range of 65536 .*usermod"
     ):
         build(files, QUIET)
+    assert how_to_build().startswith(f"only as root: {empty} gives root no range")  # what `lpic3 doctor` says
     monkeypatch.setenv("PATH", str(tmp_path))  # no mmdebstrap on it
     with pytest.raises(BuildError, match=r"mmdebstrap is not installed \(apt-get install mmdebstrap\)"):
         build(files, QUIET)
@@ -209,3 +213,12 @@ def test_a_build_run_through_sudo_is_handed_to_the_user_who_ran_it(
     assert lines == [f"the sandbox is {name}'s, in {files.root}: `lpic3 sandbox up` as {name} finds it"]
     monkeypatch.setenv("LPIC3_HOME", str(base))  # LPIC3_HOME says where: no hand-over
     assert sudo_invoker() is None
+
+
+def test_doctor_says_where_the_sandbox_is_and_how_it_can_be_built_here() -> None:
+    said = run_lpic3("doctor", "--json")
+    assert said.returncode == 0, said.stderr
+    sandbox = json.loads(said.stdout)["sandbox"]
+    assert sandbox == {"built": False, "folder": f"{os.environ['LPIC3_HOME']}/sandbox", "build": "as root"}
+    text = run_lpic3("doctor").stdout.splitlines()[-1]
+    assert text == "sandbox VM: not built; `lpic3 sandbox build` makes it here as root"

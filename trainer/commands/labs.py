@@ -28,6 +28,8 @@ from trainer.curriculum.model import Curriculum, Exercise
 from trainer.errors import TargetError, UsageError
 from trainer.labs.runner import refusal
 from trainer.labservice import Consent, Lab, choose_target, features, passed_labs, self_test, target_option
+from trainer.sandbox.files import SandboxFiles
+from trainer.sandbox.rootless import how_to_build
 
 EXIT = {PASS: 0, FAIL: 1}
 LABELS = {PASS: "PASS", FAIL: "FAIL", NOT_JUDGED: "NOT JUDGED"}
@@ -252,6 +254,8 @@ def doctor(cur: Curriculum, args: argparse.Namespace) -> int:
     target = choose_target(args.target)
     found = features(target)
     runnable = [e.id for e in cur.exercises if all(found[n].available for n in e.requires)]
+    files = SandboxFiles.default()
+    sandbox = {"built": files.built, "folder": str(files.root), "build": how_to_build()}
     if args.json:
         _print_json(
             {
@@ -259,6 +263,7 @@ def doctor(cur: Curriculum, args: argparse.Namespace) -> int:
                 "features": {n: {"available": f.available, "reason": f.reason} for n, f in found.items()},
                 "labs_runnable": runnable,
                 "labs_total": len(cur.exercises),
+                "sandbox": sandbox,
             }
         )
         return 0
@@ -266,6 +271,8 @@ def doctor(cur: Curriculum, args: argparse.Namespace) -> int:
     for name, feature in found.items():
         print(f"  {'yes' if feature.available else 'no '}  {name:<13} {feature.reason}")
     print(f"{len(runnable)} of {len(cur.exercises)} labs can run here")
+    built = f"built in {files.root}" if files.built else "not built"
+    print(f"sandbox VM: {built}; `lpic3 sandbox build` makes it here {sandbox['build']}")
     return 0
 
 

@@ -65,6 +65,14 @@ def why_not() -> str | None:
     return None
 
 
+def how_to_build() -> str:
+    """How ``lpic3 sandbox build`` can make the image on this machine (``lpic3 doctor`` says it)."""
+    if os.geteuid() == 0:
+        return "as root"
+    why = why_not()
+    return "without root (in a user namespace, with your subordinate IDs)" if why is None else f"only as root: {why}"
+
+
 def _range_size(path: Path, user: str, uid: int) -> int:
     """The size of the largest range ``path`` gives the user (by name or by number), 0 if none."""
     try:

@@ -12,12 +12,14 @@ end, and the recipe's stamp is written last: a half-built image is never taken f
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import lzma
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -90,9 +92,14 @@ class Steps:
         """Run one command, its output read as it comes (``meter`` turns a line into the bar's
         position); what is kept of it is bounded: apt's error lines and the last few others."""
         self.show(what, argv, step)
-        try:
+        try:  # a process group of its own: a timeout or an interruption stops apt and dpkg with it
             child = subprocess.Popen(
-                [str(a) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+                [str(a) for a in argv],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                start_new_session=True,
             )
         except FileNotFoundError:
             raise BuildError(f"{argv[0]} is not installed") from None
@@ -100,7 +107,7 @@ class Steps:
 
         def expire() -> None:
             expired.set()
-            child.kill()
+            _stop_group(child)
 
         timer = threading.Timer(timeout, expire)
         timer.start()
@@ -119,8 +126,7 @@ class Steps:
                     self.bar(*shown)
         finally:
             timer.cancel()
-            if child.poll() is None:
-                child.kill()
+            _stop_group(child)
             child.wait()
         if expired.is_set():
             raise BuildError(f"{what}: no result after {timeout:.0f} s (is {self.mirror} answering?)")
@@ -153,6 +159,12 @@ class Steps:
             timeout,
             meter,
         )  # fmt: skip
+
+
+def _stop_group(child: subprocess.Popen[str]) -> None:
+    """SIGKILL what is left of a step's process group (the step's own processes, nothing else)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
 
 
 def remove_rootfs(rootfs: Path) -> None:

@@ -12,6 +12,8 @@ from checkers.features import FEATURES
 from checkers.kvm import guest_boots
 from checkers.shell import Shell
 
+# A kernel with its modules on the host: libguestfs's appliance and the guest kit both boot it.
+HOST_KERNEL = "ls /boot/vmlinuz-* && ls -d /lib/modules/*/kernel"
 # feature -> (command that must succeed, what is missing when it fails)
 CHECKS: dict[str, tuple[str, str]] = {
     "root": ('test "$(id -u)" = 0', "commands do not run as root"),
@@ -39,11 +41,11 @@ CHECKS: dict[str, tuple[str, str]] = {
     "qemu": ("command -v qemu-system-x86_64", "qemu-system-x86_64 is not installed (qemu-system-x86)"),
     "libvirt": ("virsh -c qemu:///system version", "no libvirtd answers at qemu:///system"),
     "libguestfs": (  # supermin builds the appliance from the host's own kernel and modules
-        "command -v guestfish && ls /boot/vmlinuz-* && ls -d /lib/modules/*/kernel",
+        f"command -v guestfish && {HOST_KERNEL}",
         "libguestfs-tools is not installed, or no kernel for its appliance (linux-image-amd64)",
     ),
     "guest-kit": (  # the host's kernel boots the guest; its modules reach the disk and the network
-        "ls /boot/vmlinuz-* && ls -d /lib/modules/*/kernel && command -v modprobe && command -v dropbear"
+        f"{HOST_KERNEL} && command -v modprobe && command -v dropbear"
         " && command -v scp && busybox --list | grep -qx cpio",
         "no kernel with modules in /boot (linux-image-amd64), or dropbear (dropbear-bin), scp or static busybox"
         " missing",

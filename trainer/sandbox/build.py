@@ -92,9 +92,12 @@ class Steps:
         """Run one command, its output read as it comes (``meter`` turns a line into the bar's
         position); what is kept of it is bounded: apt's error lines and the last few others."""
         self.show(what, argv, step)
-        try:  # a process group of its own: a timeout or an interruption stops apt and dpkg with it
+        # A process group of its own: a timeout or an interruption stops apt and dpkg with it. No
+        # terminal on stdin: apt would run dpkg on a pseudo-terminal, and the chroot's /dev has none.
+        try:
             child = subprocess.Popen(
                 [str(a) for a in argv],
+                stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,

@@ -510,50 +510,54 @@ def _correct_clock(console: pexpect.spawn[str], token: str, seconds: float) -> N
 
 
 def _wait_ssh(files: SandboxFiles, deadline: Deadline, accel: str, given_up: threading.Event | None = None) -> None:
-    """``ssh ... true`` succeeds. A probe that gets no answer (sshd not listening yet, or the guest
-    too slow to finish the handshake) is cut at its own budget and tried again while the deadline
-    lasts (and nobody has ``given_up``); what the last one said is in the error."""
-    seen = "no attempt"
-    while deadline.left() and not (given_up and given_up.is_set()):
-        _still_running(files)
-        seconds = min(budget(SSH_PROBE_SECONDS, accel), deadline.left())
-        connect = max(1, int(seconds))
-        probe = ["ssh", "-F", str(files.ssh_config), "-o", "BatchMode=yes", "-o", f"ConnectTimeout={connect}"]
-        try:
-            done = subprocess.run([*probe, HOSTNAME, "true"], capture_output=True, text=True, timeout=seconds)
-        except subprocess.TimeoutExpired:
-            seen = f"no answer in {seconds:.0f} s"
-            continue
-        if done.returncode == 0:
-            return
-        seen = (done.stderr.strip().splitlines() or [f"ssh exited {done.returncode}"])[-1]
-        time.sleep(min(0.5, deadline.left()))
-    raise SandboxError(
-        f"the sandbox was not ready in time: SSH did not answer within {deadline.seconds:.0f} s (last try: {seen})"
-    )
+    """``ssh ... true`` succeeds (and nobody has ``given_up``)."""
+    _probe_until(files, deadline, accel, "true", SSH_PROBE_SECONDS, "SSH did not answer", given_up=given_up)
 
 
 def _wait_xl(files: SandboxFiles, deadline: Deadline, accel: str) -> None:
-    """Xen mode: ``xl list`` answers in the dom0 (xenstored and the toolstack are up), tried again
-    while the deadline lasts; what the last try said is in the error."""
+    """Xen mode: ``xl list`` answers in the dom0 (xenstored and the toolstack are up)."""
+    what = "xl did not answer in the dom0"
+    _probe_until(files, deadline, accel, "xl list", XL_PROBE_SECONDS, what, lambda out: "Domain-0" in out, 1.0)
+
+
+def _probe_until(
+    files: SandboxFiles,
+    deadline: Deadline,
+    accel: str,
+    command: str,
+    probe_seconds: float,
+    what: str,
+    answered: Callable[[str], bool] = lambda _: True,
+    pause: float = 0.5,
+    given_up: threading.Event | None = None,
+) -> None:
+    """Run ``command`` over SSH until it succeeds with an output ``answered`` accepts. A probe that
+    gets no answer (sshd not listening yet, or the guest too slow to finish the handshake) is cut
+    at its own budget and tried again while the deadline lasts; what the last one said is in the
+    error."""
     seen = "no attempt"
-    ssh = ["ssh", "-F", str(files.ssh_config), "-o", "BatchMode=yes", HOSTNAME]
-    while deadline.left():
+    while deadline.left() and not (given_up and given_up.is_set()):
         _still_running(files)
-        seconds = min(budget(XL_PROBE_SECONDS, accel), deadline.left())
+        seconds = min(budget(probe_seconds, accel), deadline.left())
+        ssh = [
+            "ssh",
+            "-F",
+            str(files.ssh_config),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            f"ConnectTimeout={max(1, int(seconds))}",
+        ]
         try:
-            done = subprocess.run([*ssh, "xl list"], capture_output=True, text=True, timeout=seconds)
+            done = subprocess.run([*ssh, HOSTNAME, command], capture_output=True, text=True, timeout=seconds)
         except subprocess.TimeoutExpired:
             seen = f"no answer in {seconds:.0f} s"
             continue
-        if done.returncode == 0 and "Domain-0" in done.stdout:
+        if done.returncode == 0 and answered(done.stdout):
             return
-        seen = (done.stderr.strip().splitlines() or [f"xl list exited {done.returncode}"])[-1]
-        time.sleep(min(1.0, deadline.left()))
-    raise SandboxError(
-        f"the sandbox was not ready in time: xl did not answer in the dom0 within {deadline.seconds:.0f} s "
-        f"(last try: {seen})"
-    )
+        seen = (done.stderr.strip().splitlines() or [f"ssh {HOSTNAME} {command} exited {done.returncode}"])[-1]
+        time.sleep(min(pause, deadline.left()))
+    raise SandboxError(f"the sandbox was not ready in time: {what} within {deadline.seconds:.0f} s (last try: {seen})")
 
 
 def _still_running(files: SandboxFiles) -> None:

@@ -46,12 +46,15 @@ FIRST_BOOT = 300  # seconds for the image's first boot, settle and power-off (TC
 # an interrupted build leaves no mount behind, and deleting the half-made root file system cannot
 # reach the host's /proc.
 PRIVATE_MOUNTS = ["unshare", "--mount", "--propagation", "private", "--fork"]
-# The chroot's /dev, in that namespace too: a tmpfs with the host's few character devices bound in.
-# No device node is made (a rootless build's user namespace cannot), and the image's /dev stays
-# empty: the kernel's devtmpfs is /dev at boot.
+# The chroot's /dev, in that namespace too: a tmpfs with the host's few character devices bound in,
+# and pseudo-terminals of its own (apt runs dpkg on one). No device node is made (a rootless
+# build's user namespace cannot), and the image's /dev stays empty: the kernel's devtmpfs is /dev
+# at boot.
 CHROOT_DEV = (
     'mount -t tmpfs -o mode=0755 lpic3-dev "$0/dev" && for d in null zero full random urandom tty; do '
-    'touch "$0/dev/$d" && mount --bind "/dev/$d" "$0/dev/$d" || exit 1; done && exec "$@"'
+    'touch "$0/dev/$d" && mount --bind "/dev/$d" "$0/dev/$d" || exit 1; done && mkdir "$0/dev/pts" && '
+    'mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 lpic3-devpts "$0/dev/pts" && '
+    'ln -s pts/ptmx "$0/dev/ptmx" && exec "$@"'
 )
 
 

@@ -111,12 +111,13 @@ class LabListScreen(Screen[None]):
 
     def action_sandbox_up(self) -> None:
         from trainer.sandbox.files import SandboxFiles
+        from trainer.sandbox.rootless import how_to_build
 
         if self.target.sandbox:
             self.notify("The sandbox VM is already running.")
         elif not SandboxFiles.default().built:
             self.notify(
-                "No sandbox image yet: run `lpic3 sandbox build` once (about 4 minutes; root not needed).",
+                f"No sandbox image yet: run `lpic3 sandbox build` once (about 4 minutes); it can run {how_to_build()}.",
                 severity="warning",
                 timeout=15,
             )

@@ -32,6 +32,7 @@ import pexpect
 
 from checkers.pace import load_factor
 from trainer.errors import SandboxError
+from trainer.paths import private_data_dir
 from trainer.sandbox import recipe, rootless
 from trainer.sandbox.configure import configure, trim
 from trainer.sandbox.files import HOSTNAME, Owner, SandboxFiles, mounts_under
@@ -188,7 +189,7 @@ def preflight(files: SandboxFiles, owner: Owner | None = None) -> None:
                 f"{tool} is not installed (apt-get install mmdebstrap e2fsprogs qemu-utils openssh-client)"
             )
     missing = [p for p in (files.root, *files.root.parents) if not p.exists()]
-    files.root.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, and a root shell on a socket
+    private_data_dir(files.root)  # keys, and a root shell on a socket; the folders above it 0700 too
     if owner:  # a folder root made in the user's home must be the user's
         for made in missing:
             os.chown(made, owner.uid, owner.gid)
@@ -259,7 +260,7 @@ def _build_rootless(files: SandboxFiles, say: Progress, explain: bool, mirror: s
     missing = rootless.why_not()
     if missing:
         raise BuildError(f"building the image needs root or user namespaces: {missing}; or `sudo lpic3 sandbox build`")
-    files.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_data_dir(files.root)
     argv = ["-m", "trainer.sandbox.build", str(files.root), *(["--explain"] if explain else [])]
     argv += ["--mirror", mirror] if mirror else []
     say(f"not root: building as root of a user namespace (your subordinate IDs from {rootless.SUBORDINATE_IDS[0]})")

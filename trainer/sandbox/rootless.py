@@ -33,6 +33,7 @@ USER_NAMESPACE = ["unshare", "--map-root-user", "--map-auto"]
 BUILD_NAMESPACES = [*USER_NAMESPACE, "--mount", "--pid", "--fork", "--kill-child"]
 ERROR_MARK = "lpic3-build-error: "  # how the build inside tells its one-line error from its progress
 PROBE_SECONDS = 30.0
+SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 
 
 def why_not() -> str | None:
@@ -92,8 +93,11 @@ def run_build(argv: list[str], say: Callable[[str], None], bar: Bar | None = Non
     passed on to ``say`` line by line and to ``bar``; its one-line error is raised here as a
     SandboxError."""
     command = [*BUILD_NAMESPACES, "--", sys.executable, *argv]
+    # An ordinary user's PATH has no sbin folders (Debian's /etc/profile), where mkfs.ext4 lives.
+    path = os.environ.get("PATH", "/usr/bin:/bin").split(":")
+    env = os.environ | {"PATH": ":".join([*path, *(d for d in SBIN if d not in path)])}
     error, last = "", ""
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as child:
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as child:
         try:
             assert child.stdout is not None
             for line in child.stdout:

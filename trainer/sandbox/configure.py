@@ -21,6 +21,7 @@ GUEST_FILES = {  # file in trainer/sandbox/guest: where it goes in the image
     "lpic3-network.service": "etc/systemd/system",
     "lpic3-network": "usr/local/sbin",
     "lpic3-sshd.conf": "etc/ssh/sshd_config.d",
+    "lpic3-ssh-noreexec.conf": "etc/systemd/system/ssh.service.d",
     "xen-guest-rcS": "usr/local/lib/lpic3",
     "xen-guest-inittab": "usr/local/lib/lpic3",
 }

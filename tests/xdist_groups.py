@@ -12,7 +12,13 @@ import pytest
 
 # Groups known to be long, started first: xdist hands out groups in the order they are collected, and
 # a 20-minute group handed out last would finish 20 minutes after everything else.
-_LONG_FIRST = ("test_sandbox.py", "test_sandbox_rootless.py", "class-machines")
+_LONG_FIRST = (
+    "test_sandbox.py",
+    "sandbox-system-labs",
+    "sandbox-container-labs",
+    "test_sandbox_rootless.py",
+    "class-machines",
+)
 # a lab self-test needing these takes minutes
 _SLOW_LAB_NEEDS = ("vagrant", "libvirt", "docker", "lxc", "libguestfs", "guest-kit")
 

@@ -46,9 +46,11 @@ def _act(files: SandboxFiles, args: argparse.Namespace) -> None:
         )
         print(f"image built in {seconds:.0f} s")
     elif action == "up":
-        up(files, _say, args.explain, xen=args.xen)
+        terminal = TerminalBar()
+        up(files, terminal.say, args.explain, xen=args.xen, bar=terminal.draw)
     elif action == "reset":
-        reset(files, _say, args.explain)
+        terminal = TerminalBar()
+        reset(files, terminal.say, args.explain, bar=terminal.draw)
     elif action == "down":
         down(files, _say)
     elif action == "destroy":

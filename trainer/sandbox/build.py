@@ -375,20 +375,26 @@ def uncompressed_kernel(bzimage: bytes) -> bytes:
 
 def first_boot(steps: Steps, work: Path) -> None:
     """Boot the new image once, let it do its first-boot work (AppArmor compiles its profiles into
-    a cache, ...), and shut it down cleanly: written into the image itself, this is work no
-    sandbox boot repeats (AppArmor alone costs 5 s a boot under TCG). It also proves the image
-    boots before it replaces the one in use."""
+    a cache, ...) and ``recipe.FIRST_BOOT_SETUP`` (LXD initialised), and shut it down cleanly:
+    written into the image itself, this is work no sandbox boot repeats (AppArmor alone costs 5 s
+    a boot under TCG). It also proves the image boots before it replaces the one in use."""
     command = machine_args(work / "kernel", work / "initrd.img", work / "base.qcow2", choose_accel())
     command += ["-serial", "stdio", "-no-reboot", "-nic", f"user,model=virtio-net-pci,{recipe.SLIRP_NET}"]
-    steps.show("first boot: the image boots, settles and powers off (its caches stay in the image)", command)
+    steps.show("first boot: the image boots, settles, initialises LXD and powers off (kept in the image)", command)
     seconds = FIRST_BOOT * load_factor()
     console = pexpect.spawn(command[0], command[1:], encoding="utf-8", codec_errors="replace", timeout=seconds)
     start = time.monotonic()
     try:
         console.expect(f"root@{HOSTNAME}")
         booted = time.monotonic() - start
-        console.sendline("systemctl is-system-running --wait; echo settled-$((6*7)); sync; poweroff")
-        console.expect("settled-42")  # the answer, not the echo of the command line
+        setup = " && ".join(recipe.FIRST_BOOT_SETUP)
+        console.sendline(
+            f"systemctl is-system-running --wait; if {setup}; then echo settled-$((6*7)); "
+            "else echo setup-failed-$((6*7)); fi; sync; poweroff"
+        )
+        # the answers, not the echo of the command line
+        if console.expect(["settled-42", "setup-failed-42"]) == 1:
+            raise BuildError(f"first boot: {setup} failed: {(console.before or '').strip()[-300:]}")
         settled = time.monotonic() - start
         console.expect(pexpect.EOF)
         steps.say(

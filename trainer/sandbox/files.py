@@ -126,6 +126,11 @@ class SandboxFiles:
         """What the saved state fits: the image, QEMU's version and the accelerator; written last."""
         return self.root / "ready.json"
 
+    @property
+    def timings(self) -> Path:
+        """How long each phase of ``up`` took last time here: what its bar measures against."""
+        return self.root / "timings.json"
+
     def forget_ready(self) -> None:
         for path in (self.ready_key, self.ready_state, self.ready_layer):
             path.unlink(missing_ok=True)

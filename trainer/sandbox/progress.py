@@ -9,9 +9,14 @@ user through a pipe, sends its fractions as marked lines (``BAR_MARK``) that the
 
 from __future__ import annotations
 
+import contextlib
+import json
 import shutil
 import sys
+import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 Bar = Callable[[float, str], None]  # (fraction done, what is being done)
@@ -75,6 +80,7 @@ class TerminalBar:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
         self.shown = False
+        self._lock = threading.Lock()  # a Ticker's thread draws while the main thread says
 
     def draw(self, fraction: float, text: str) -> None:
         if not self.stream.isatty():
@@ -82,13 +88,97 @@ class TerminalBar:
         filled = round(fraction * WIDTH)
         head = f"[{'#' * filled}{'-' * (WIDTH - filled)}] {fraction:4.0%}  "
         room = max(shutil.get_terminal_size().columns - len(head) - 1, 0)
-        self.stream.write("\r\033[K" + head + text[:room])
-        self.stream.flush()
-        self.shown = True
+        with self._lock:
+            self.stream.write("\r\033[K" + head + text[:room])
+            self.stream.flush()
+            self.shown = True
 
     def say(self, line: str) -> None:
         """A line of progress text, in place of the bar."""
-        if self.shown:
-            self.stream.write("\r\033[K")
-            self.shown = False
-        print(line, file=self.stream, flush=True)
+        with self._lock:
+            if self.shown:
+                self.stream.write("\r\033[K")
+                self.shown = False
+            print(line, file=self.stream, flush=True)
+
+
+class Ticker:
+    """A bar for the waits of ``sandbox up`` (a boot, a save, a restore), whose length nothing
+    announces: a thread redraws it every ``TICK`` seconds from the time spent in the current phase
+    against what the same phase took last time on this machine (kept in ``history``, a JSON file),
+    or a first guess. It never reaches 100 % by itself: a phase slower than last time sits at 99 %
+    with its seconds still counting, so the bar never claims more than is known."""
+
+    TICK = 0.25
+
+    def __init__(self, bar: Bar | None, history: Path) -> None:
+        self.bar, self.history = bar, history
+        self._phase: tuple[str, str, float, float] | None = None  # key, label ({} for the seconds), expected, started
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Ticker:
+        if self.bar is not None:
+            self._thread = threading.Thread(target=self._run, name="lpic3-ticker", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is None:
+            self._finish()
+        else:
+            self.abandon()
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def phase(self, key: str, label: str, guess: float) -> None:
+        """A new phase begins (the one before it is over: its time is kept for next time)."""
+        self._finish()
+        last = self._read().get(key)
+        known = isinstance(last, int | float) and last > 0
+        expected = float(last) if known else guess  # type: ignore[arg-type]
+        label += f": {{}} s ({'last time' if known else 'about'} {_seconds(expected)} s)"
+        with self._lock:
+            self._phase = (key, label, expected, time.monotonic())
+
+    def abandon(self) -> None:
+        """The phase failed: its time says nothing about how long it takes."""
+        with self._lock:
+            self._phase = None
+
+    def _finish(self) -> None:
+        with self._lock:
+            phase, self._phase = self._phase, None
+        if phase is not None:
+            key, _, _, started = phase
+            self._write(key, time.monotonic() - started)
+
+    def _run(self) -> None:
+        while not self._done.wait(self.TICK):
+            with self._lock:
+                if self._phase is None or self.bar is None:
+                    continue
+                _, label, expected, started = self._phase
+                spent = time.monotonic() - started
+                self.bar(min(spent / expected, 0.99), label.format(_seconds(spent)))
+
+    def _read(self) -> dict[str, object]:
+        try:
+            data = json.loads(self.history.read_text())
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write(self, key: str, seconds: float) -> None:
+        """Kept for next time; a history that cannot be written only costs the next bar its guess."""
+        data = self._read() | {key: round(seconds, 1)}
+        tmp = self.history.with_suffix(".tmp")
+        with contextlib.suppress(OSError):
+            tmp.write_text(json.dumps(data))
+            tmp.replace(self.history)
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.0f}" if seconds >= 10 else f"{seconds:.1f}"

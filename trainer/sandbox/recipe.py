@@ -49,6 +49,7 @@ TOOLS = [
     # LXC, Docker, Podman and friends
     "lxc",
     "lxc-templates",
+    "lxd",  # initialised at the first boot (FIRST_BOOT_SETUP): `lxc launch` works in a new sandbox
     "debootstrap",
     "busybox-static",
     "docker.io",
@@ -81,7 +82,14 @@ ENABLED = [*(f"lpic3-console@{tty}.service" for tty in CONSOLES), "lpic3-network
 # Daemons that start on first use (through their sockets) instead of at boot: a sandbox that is
 # ready in seconds matters more than a daemon that is warm before anyone needs it.
 ON_DEMAND = ["docker.service", "containerd.service", "libvirtd.service", "libvirt-guests.service"]
-SOCKETS = ["docker.socket", "libvirtd.socket", "libvirtd-ro.socket", "virtlogd.socket", "virtlockd.socket"]
+SOCKETS = [
+    "lxd.socket",
+    "docker.socket",
+    "libvirtd.socket",
+    "libvirtd-ro.socket",
+    "virtlogd.socket",
+    "virtlockd.socket",
+]
 # Replaced by lpic3-network (QEMU's user-mode network has fixed addresses: no DHCP to wait for),
 # or never needed in a throw-away machine.
 DISABLED = ["systemd-networkd.service", "systemd-networkd.socket", "podman-restart.service"]
@@ -100,6 +108,10 @@ MASKED = [
 ]
 # QEMU's user-mode network (-nic user) with its default addresses, spelled out: the guest sets
 # them without DHCP (guest/lpic3-network), and its resolver is QEMU's.
+# Run once in the image's first boot, with the system up: what only a running system can set up.
+# LXD's defaults: a `dir` storage pool and a bridge lxdbr0 on a free private subnet, as a learner's
+# `lxd init` with every answer the default would make (the daemon starts through its socket).
+FIRST_BOOT_SETUP = ["lxd init --auto"]
 SLIRP_DNS = "10.0.2.3"
 SLIRP_NET = f"net=10.0.2.0/24,host=10.0.2.2,dns={SLIRP_DNS}"
 GUEST = Path(__file__).with_name("guest")
@@ -126,7 +138,7 @@ CONFIG_VERSION = 5  # bump when the configuration steps change, so built images 
 def stamp() -> str:
     """A digest of the recipe: an image built from the same recipe is up to date."""
     recipe = [BASE_PACKAGES, TOOLS, ENABLED, ON_DEMAND, SOCKETS, DISABLED, MASKED, DPKG_EXCLUDES]
-    recipe += [INITRAMFS_CONF, INITRAMFS_MODULES, SLIRP_NET, SLIRP_DNS]
+    recipe += [INITRAMFS_CONF, INITRAMFS_MODULES, SLIRP_NET, SLIRP_DNS, FIRST_BOOT_SETUP]
     guest = {p.name: p.read_text() for p in sorted(GUEST.iterdir())}
     text = json.dumps([recipe, guest, IMAGE_SIZE, CONFIG_VERSION])
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -43,6 +43,7 @@ from checkers.targets import Target, ssh_target
 from trainer.errors import SandboxError
 from trainer.sandbox import recipe
 from trainer.sandbox.files import HOSTNAME, SandboxFiles, mounts_under
+from trainer.sandbox.progress import Bar, Ticker
 from trainer.sandbox.qmp import Qmp, QmpError
 from trainer.sandbox.rootless import remove_tree
 
@@ -149,12 +150,14 @@ def up(
     ready_timeout: float | None = None,
     saved: bool = True,
     xen: bool = False,
+    bar: Bar | None = None,
 ) -> float:
     """Make the sandbox ready (if it is not running), at most ``ready_timeout`` seconds for the boot
     or restore (default: its own budget); returns those seconds. Every start is a clean machine on
     a fresh throw-away overlay: restored from the saved ready state when one fits (``saved``), a
     cold boot otherwise, whose ready state is then saved for the next time. ``xen``: the machine
-    boots as a Xen dom0 (always cold: it is ready once ``xl`` answers too).
+    boots as a Xen dom0 (always cold: it is ready once ``xl`` answers too). ``bar`` is drawn while
+    it waits (``Ticker``).
 
     Whatever goes wrong on the way (QEMU refuses to start, stops, or the machine is not ready in
     time), QEMU is stopped again and the state files are removed: no half-started sandbox stays.
@@ -178,19 +181,21 @@ def up(
     files.check_private()
     _forget_run(files)  # left behind by a QEMU that was killed
     accel = accel or choose_accel()
-    if xen:
-        return _cold_boot(files, say, explain, accel, ready_timeout, xen=True)
-    if saved and _saved_state_fits(files, accel, say):
-        try:
-            return _restore(files, say, explain, accel, ready_timeout)
-        except RestoreError as exc:
-            say(f"{exc.message}: a cold boot instead, and a new state is saved")
-            files.forget_ready()
-    seconds = _cold_boot(files, say, explain, accel, ready_timeout)
-    if not saved:
-        return seconds
-    _save_ready(files, say, accel)
-    return _restore(files, say, explain, accel, ready_timeout)
+    with Ticker(bar, files.timings) as ticker:
+        if xen:
+            return _cold_boot(files, say, explain, accel, ready_timeout, ticker, xen=True)
+        if saved and _saved_state_fits(files, accel, say):
+            try:
+                return _restore(files, say, explain, accel, ready_timeout, ticker)
+            except RestoreError as exc:
+                ticker.abandon()
+                say(f"{exc.message}: a cold boot instead, and a new state is saved")
+                files.forget_ready()
+        seconds = _cold_boot(files, say, explain, accel, ready_timeout, ticker)
+        if not saved:
+            return seconds
+        _save_ready(files, say, accel, ticker)
+        return _restore(files, say, explain, accel, ready_timeout, ticker)
 
 
 class RestoreError(SandboxError):
@@ -207,19 +212,28 @@ def _fresh_overlay(files: SandboxFiles, backing: Path, say: Progress, explain: b
 
 
 def _cold_boot(
-    files: SandboxFiles, say: Progress, explain: bool, accel: str, ready_timeout: float | None, xen: bool = False
+    files: SandboxFiles,
+    say: Progress,
+    explain: bool,
+    accel: str,
+    ready_timeout: float | None,
+    ticker: Ticker,
+    xen: bool = False,
 ) -> float:
     _fresh_overlay(files, files.image, say, explain)
     deadline = Deadline(ready_timeout or budget(XEN_READY_SECONDS if xen else READY_SECONDS, accel))
     say(f"waiting up to {deadline.seconds:.0f} s for it to be ready (-accel {accel}, load {os.getloadavg()[0]:.1f})")
     mode = "xen" if xen else "cold"
+    ticker.phase(f"{mode}-{accel}-console", "booting Xen and its dom0" if xen else "booting", deadline.seconds / 3)
     port = _start_qemu(files, accel, say, explain, mode, xen=xen)
     with _stopped_on_failure(files):
         _wait_console(files, deadline, accel)
         console = "the dom0's console (Xen's, on the serial port)" if xen else "serial console"
         say(f"{console} answers after {deadline.spent():.1f} s")
+        ticker.phase(f"{mode}-{accel}-ssh", "waiting for SSH", deadline.seconds / 6)
         _wait_ssh(files, deadline, accel)
         if xen:
+            ticker.phase(f"xen-{accel}-xl", "waiting for xl", deadline.seconds / 6)
             _wait_xl(files, deadline, accel)
     seconds = deadline.spent()
     what = "Xen dom0): xl and SSH answer" if xen else "cold boot): SSH answers"
@@ -227,7 +241,9 @@ def _cold_boot(
     return seconds
 
 
-def _restore(files: SandboxFiles, say: Progress, explain: bool, accel: str, ready_timeout: float | None) -> float:
+def _restore(
+    files: SandboxFiles, say: Progress, explain: bool, accel: str, ready_timeout: float | None, ticker: Ticker
+) -> float:
     """Start QEMU paused on the saved state, let it run, set the guest's clock (it stopped when the
     state was saved) and stir host randomness into its pool (every restore starts from the same RNG
     state) on the serial console at once, while SSH is asked beside it: its handshake takes a second
@@ -238,6 +254,7 @@ def _restore(files: SandboxFiles, say: Progress, explain: bool, accel: str, read
         f"waiting up to {deadline.seconds:.0f} s for the saved ready machine to be restored "
         f"(-accel {accel}, load {os.getloadavg()[0]:.1f})"
     )
+    ticker.phase(f"restored-{accel}", "restoring the saved ready machine", deadline.seconds / 5)
     port = _start_qemu(files, accel, say, explain, "restored", incoming=files.ready_state)
     with _stopped_on_failure(files):
         _wait_loaded(files, deadline)
@@ -327,12 +344,13 @@ def _saved_state_fits(files: SandboxFiles, accel: str, say: Progress) -> bool:
     return True
 
 
-def _save_ready(files: SandboxFiles, say: Progress, accel: str) -> None:
+def _save_ready(files: SandboxFiles, say: Progress, accel: str, ticker: Ticker) -> None:
     """Save the ready machine once: let it settle, pause it, migrate its RAM and devices to the
     state file, quit QEMU; its overlay (exactly the disk the saved RAM saw) becomes the read-only
     ready layer. The key is written last: a state is used only once it is whole."""
     start = time.monotonic()
     settle = budget(SETTLE_SECONDS, accel)
+    ticker.phase(f"save-{accel}", "saving the ready machine", settle / 4)
     with contextlib.suppress(subprocess.TimeoutExpired):  # not settled in time: saved as it is
         ssh = ["ssh", "-F", str(files.ssh_config), "-o", "BatchMode=yes", HOSTNAME]
         subprocess.run([*ssh, "systemctl is-system-running --wait"], capture_output=True, timeout=settle, check=False)
@@ -645,7 +663,7 @@ def _exits_within(pidfd: int, seconds: float) -> bool:
     return bool(poller.poll(int(seconds * 1000)))
 
 
-def reset(files: SandboxFiles, say: Progress, explain: bool = False) -> float:
+def reset(files: SandboxFiles, say: Progress, explain: bool = False, bar: Bar | None = None) -> float:
     """A clean machine: stop, start again on a fresh overlay (everything done inside is gone). The
     guest is not shut down first: its overlay is thrown away, and a shutdown under TCG takes 20 s.
     A machine in Xen mode comes back in Xen mode."""
@@ -653,7 +671,7 @@ def reset(files: SandboxFiles, say: Progress, explain: bool = False) -> float:
     down(files, say, graceful=False)
     files.overlay.unlink(missing_ok=True)
     say("the overlay is dropped: the machine starts clean")
-    return up(files, say, explain, xen=xen)
+    return up(files, say, explain, xen=xen, bar=bar)
 
 
 def destroy(files: SandboxFiles, say: Progress) -> None:

@@ -49,15 +49,15 @@ matcher_needs_key("lxc.container")
 
 @probe(
     "container.inspect",
-    "a value from `docker inspect` (or podman): state, image, limits, mounts, networks",
-    name=Arg(str, help="container, image, network or volume name"),
+    "a value from `docker inspect` (or podman): state, image, limits, mounts, networks; a podman pod's",
+    name=Arg(str, help="container, image, network, volume or pod name"),
     key=Arg(str, help="dotted key, e.g. State.Running, HostConfig.Memory, HostConfig.RestartPolicy.Name"),
     **MATCHER,
     kind=Arg(
         str,
         required=False,
-        help="container (default), image, network or volume",
-        pattern="container|image|network|volume",
+        help="container (default), image, network, volume, or pod (podman only: State, Containers, InfraConfig)",
+        pattern="container|image|network|volume|pod",
     ),
     engine=Arg(str, required=False, help="docker (default) or podman", pattern="docker|podman"),
 )

@@ -154,7 +154,7 @@ def test_a_restored_machine_is_clean_and_on_time(sandbox: SandboxFiles, home: Pa
     assert typed.returncode == 0, typed.stdout
     assert "\nready (restored): SSH answers" in typed.stdout.replace("\r\033[K", "\n"), typed.stdout
     assert "(QMP quit)" in typed.stdout  # no guest shutdown: its disk is thrown away
-    assert re.search(r"\r\033\[K\[#*-*\] +\d+%  restoring the saved ready machine: [\d.]+ s \(last time", typed.stdout)
+    assert re.search(r"\r\033\[K\[#*-*\] +\d+%  restoring: [\d.]+ s \(last time", typed.stdout)
     assert json.loads(sandbox.timings.read_text())[f"restored-{status(sandbox)['accel']}"] > 0
     assert status(sandbox)["mode"] == "restored" and status(sandbox)["saved_state_mib"]
     with vm_shell(sandbox) as shell:

@@ -13,6 +13,7 @@ import random
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -40,13 +41,20 @@ SYSTEM_LABS = [
     "352.3-dockerfile-build",  # dockerd started by systemd through docker.socket
     "351.4-define-start-domain",  # libvirtd started through its socket; a QEMU guest inside the VM
 ]
+# The LXC labs that lean on cgroup v2 (the CI host has v1's hierarchies), LXD, Podman. The other
+# LXC labs (attach, unprivileged, snapshot-clone, troubleshoot-start) passed there too, once (their
+# container start under TCG is the same; 5 minutes each here would push the group past the others).
 CONTAINER_LABS = [
-    "352.2-lxc-attach",
-    "352.2-lxc-freeze",  # the cgroup v2 freezer (the CI host has v1's)
+    "352.2-lxc-freeze",  # the cgroup v2 freezer
+    "352.2-lxc-memory-autostart",  # memory.max of the container's group
     "352.2-lxd-container",  # LXD as `lxd init --auto` left it at build time
-    "352.3-podman-pod",
+    "352.3-podman-pod",  # crun, cgroup v2, a pod's shared network namespace
 ]
 GROUPS = {"sandbox-system-labs": SYSTEM_LABS, "sandbox-container-labs": CONTAINER_LABS}
+# Labs whose every attempt starts a container under TCG (LXD compiles an AppArmor profile for each):
+# in the VM their solution, first alternative and first near miss run (the LXD lab's eleven attempts
+# took 14 minutes there); all of them run on the host (tests/test_exercises.py).
+TRIMMED = {"352.2-lxd-container"}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +71,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxFiles]:
 )
 def test_the_lab_passes_its_self_test_in_the_sandbox(sandbox: SandboxFiles, lab: str) -> None:
     exercise = next(e for e in load_curriculum().exercises if e.id == lab)
+    if lab in TRIMMED:
+        exercise = replace(exercise, alternatives=exercise.alternatives[:1], wrong_answers=exercise.wrong_answers[:1])
     with vm_shell(sandbox) as shell:
         report = selftest(exercise, shell, choose_params(exercise, random.Random(3)))
     assert report.ok, report.failures
@@ -75,7 +85,12 @@ cp /bin/busybox $r/rootfs/bin/busybox
 for a in $($r/rootfs/bin/busybox --list); do [ -e $r/rootfs/bin/$a ] || ln -s busybox $r/rootfs/bin/$a; done
 ln -s ../bin/busybox $r/rootfs/sbin/init
 """
-# Each manager starts a container, and the label of the container's first process is printed.
+# Each manager starts a container, and the AppArmor label of the container's first process is printed.
+PROFILES = {
+    "lxc": "lxc-lpic3-test-aa_</var/lib/lxc>//&:",
+    "lxd": "lxd-lpic3-test-aa_</var/lib/lxd>//&:",
+    "podman": "containers-default-",
+}
 CONFINED = {
     "lxc": """lxc-create -n lpic3-test-aa -t busybox >/dev/null && lxc-start -n lpic3-test-aa
 sleep 1; cat /proc/$(lxc-info -n lpic3-test-aa -pH)/attr/current
@@ -88,7 +103,7 @@ lxc image import $r/image.tar.gz --alias lpic3-test-aa >/dev/null && lxc launch 
 cat /proc/$(lxc info lpic3-test-aa | awk '$1 == "PID:" {print $2}')/attr/current
 lxc delete -f lpic3-test-aa; lxc image delete lpic3-test-aa; rm -rf $r""",
     "podman": BUSYBOX_ROOT
-    + """tar -C $r/rootfs -c . | podman import - localhost/lpic3-test-aa >/dev/null
+    + """tar -C $r/rootfs -c . | podman import -q - localhost/lpic3-test-aa >/dev/null
 podman run -d --name lpic3-test-aa localhost/lpic3-test-aa /bin/sleep 600 >/dev/null
 cat /proc/$(podman inspect -f '{{.State.Pid}}' lpic3-test-aa)/attr/current
 podman rm -f -t 0 lpic3-test-aa >/dev/null; podman rmi localhost/lpic3-test-aa >/dev/null; rm -rf $r""",
@@ -105,4 +120,6 @@ def test_lxd_is_initialised_and_every_container_manager_confines_its_containers(
         assert re.search(r"(?m)^lxdbr0,bridge,YES,", shell.run("lxc network list --format csv").output)
         for manager, script in CONFINED.items():
             label = shell.run(script, timeout=120).output.strip()
-            assert label.endswith("(enforce)") and "unconfined (" not in label.split("//")[0], (manager, label)
+            # the profile each manager makes or ships, e.g. "lxd-lpic3-test-aa_</var/lib/lxd>//&:lxd-...
+            # :unconfined (enforce)": unconfined only inside the AppArmor namespace of the container's own
+            assert re.fullmatch(re.escape(PROFILES[manager]) + r"\S* \(enforce\)", label), (manager, label)

@@ -20,7 +20,7 @@ _LONG_FIRST = (
     "class-machines",
 )
 # a lab self-test needing these takes minutes
-_SLOW_LAB_NEEDS = ("vagrant", "libvirt", "docker", "lxc", "libguestfs", "guest-kit")
+_SLOW_LAB_NEEDS = ("vagrant", "libvirt", "docker", "podman", "lxc", "libguestfs", "guest-kit")
 
 
 def _rank(item: pytest.Item) -> int:

@@ -49,12 +49,14 @@ TOOLS = [
     # LXC, Docker, Podman and friends
     "lxc",
     "lxc-templates",
+    "rsync",  # lxc-copy and lxc-snapshot -r copy a root file system with it (lxc only recommends it)
     "lxd",  # initialised at the first boot (FIRST_BOOT_SETUP): `lxc launch` works in a new sandbox
     "debootstrap",
     "busybox-static",
     "docker.io",
     "docker-compose",
     "podman",
+    "catatonit",  # a pod's pause image is built from it (Debian only recommends it)
     "buildah",
     "skopeo",
     "uidmap",

@@ -62,6 +62,9 @@ SAVE_SECONDS = 30.0  # the paused machine's RAM and devices are written to the s
 RESTORE_SECONDS = 15.0  # QEMU loads the saved state, the console and SSH answer
 XEN_READY_SECONDS = 90.0  # Xen mode: the hypervisor, then the dom0's boot, then xl answers (never saved)
 XL_PROBE_SECONDS = 10.0  # one `xl list` once the dom0 is up
+# What the phases of `up` typically take (idle, KVM; scaled like the budgets): the bar's first guess,
+# before this machine has measured them itself (Ticker).
+TYPICAL_BOOT, TYPICAL_XEN_BOOT, TYPICAL_SSH, TYPICAL_RESTORE, TYPICAL_SAVE = 4.0, 15.0, 1.0, 0.7, 3.0
 PORT_ATTEMPTS = 3
 # The kernel's command line (its console is added for each mode); the image's kernel is taken
 # uncompressed at build time when it can be (PVH entry). net.ifnames=0: eth0 keeps its name, so the
@@ -224,16 +227,17 @@ def _cold_boot(
     deadline = Deadline(ready_timeout or budget(XEN_READY_SECONDS if xen else READY_SECONDS, accel))
     say(f"waiting up to {deadline.seconds:.0f} s for it to be ready (-accel {accel}, load {os.getloadavg()[0]:.1f})")
     mode = "xen" if xen else "cold"
-    ticker.phase(f"{mode}-{accel}-console", "booting Xen and its dom0" if xen else "booting", deadline.seconds / 3)
+    booting = "booting Xen" if xen else "booting"
+    ticker.phase(f"{mode}-{accel}-console", booting, budget(TYPICAL_XEN_BOOT if xen else TYPICAL_BOOT, accel))
     port = _start_qemu(files, accel, say, explain, mode, xen=xen)
     with _stopped_on_failure(files):
         _wait_console(files, deadline, accel)
         console = "the dom0's console (Xen's, on the serial port)" if xen else "serial console"
         say(f"{console} answers after {deadline.spent():.1f} s")
-        ticker.phase(f"{mode}-{accel}-ssh", "waiting for SSH", deadline.seconds / 6)
+        ticker.phase(f"{mode}-{accel}-ssh", "waiting for SSH", budget(TYPICAL_SSH, accel))
         _wait_ssh(files, deadline, accel)
         if xen:
-            ticker.phase(f"xen-{accel}-xl", "waiting for xl", deadline.seconds / 6)
+            ticker.phase(f"xen-{accel}-xl", "waiting for xl", budget(TYPICAL_SSH, accel))
             _wait_xl(files, deadline, accel)
     seconds = deadline.spent()
     what = "Xen dom0): xl and SSH answer" if xen else "cold boot): SSH answers"
@@ -254,7 +258,7 @@ def _restore(
         f"waiting up to {deadline.seconds:.0f} s for the saved ready machine to be restored "
         f"(-accel {accel}, load {os.getloadavg()[0]:.1f})"
     )
-    ticker.phase(f"restored-{accel}", "restoring the saved ready machine", deadline.seconds / 5)
+    ticker.phase(f"restored-{accel}", "restoring", budget(TYPICAL_RESTORE, accel))
     port = _start_qemu(files, accel, say, explain, "restored", incoming=files.ready_state)
     with _stopped_on_failure(files):
         _wait_loaded(files, deadline)
@@ -350,7 +354,7 @@ def _save_ready(files: SandboxFiles, say: Progress, accel: str, ticker: Ticker) 
     ready layer. The key is written last: a state is used only once it is whole."""
     start = time.monotonic()
     settle = budget(SETTLE_SECONDS, accel)
-    ticker.phase(f"save-{accel}", "saving the ready machine", settle / 4)
+    ticker.phase(f"save-{accel}", "saving the ready state", budget(TYPICAL_SAVE, accel))
     with contextlib.suppress(subprocess.TimeoutExpired):  # not settled in time: saved as it is
         ssh = ["ssh", "-F", str(files.ssh_config), "-o", "BatchMode=yes", HOSTNAME]
         subprocess.run([*ssh, "systemctl is-system-running --wait"], capture_output=True, timeout=settle, check=False)

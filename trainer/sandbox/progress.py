@@ -137,9 +137,9 @@ class Ticker:
         """A new phase begins (the one before it is over: its time is kept for next time)."""
         self._finish()
         last = self._read().get(key)
-        known = isinstance(last, int | float) and last > 0
-        expected = float(last) if known else guess  # type: ignore[arg-type]
-        label += f": {{}} s ({'last time' if known else 'about'} {_seconds(expected)} s)"
+        known = float(last) if isinstance(last, int | float) and last > 0 else None
+        expected = guess if known is None else known
+        label += f": {{}} s ({'about' if known is None else 'last time'} {_seconds(expected)} s)"
         with self._lock:
             self._phase = (key, label, expected, time.monotonic())
 

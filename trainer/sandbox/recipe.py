@@ -108,12 +108,12 @@ MASKED = [
     "modprobe@drm.service",
     "systemd-pstore.service",
 ]
-# QEMU's user-mode network (-nic user) with its default addresses, spelled out: the guest sets
-# them without DHCP (guest/lpic3-network), and its resolver is QEMU's.
 # Run once in the image's first boot, with the system up: what only a running system can set up.
 # LXD's defaults: a `dir` storage pool and a bridge lxdbr0 on a free private subnet, as a learner's
 # `lxd init` with every answer the default would make (the daemon starts through its socket).
 FIRST_BOOT_SETUP = ["lxd init --auto"]
+# QEMU's user-mode network (-nic user) with its default addresses, spelled out: the guest sets
+# them without DHCP (guest/lpic3-network), and its resolver is QEMU's.
 SLIRP_DNS = "10.0.2.3"
 SLIRP_NET = f"net=10.0.2.0/24,host=10.0.2.2,dns={SLIRP_DNS}"
 GUEST = Path(__file__).with_name("guest")

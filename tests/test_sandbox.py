@@ -1,9 +1,9 @@
 """The sandbox VM for real: build the image with mmdebstrap, boot it under TCG (KVM only where
 proved), restore it from its saved ready state to a clean machine, run it as a Xen dom0, shut it
-down through QMP; and the faults: a port in use, a killed QEMU, a machine
-not ready in time, a saved state cut short, a QEMU that ignores system_powerdown, a mirror that
-does not answer, no space, no QEMU. Everything lives in this test's own LPIC3_HOME, on its own copy of the run's
-image (tests/sandbox_image.py); labs inside the VM: tests/test_sandbox_labs.py."""
+down through QMP; and the faults: a port in use, a killed QEMU, a machine not ready in time, a
+saved state cut short, a QEMU that ignores system_powerdown, a mirror that does not answer, no
+space, no QEMU. Everything lives in this test's own LPIC3_HOME, on its own copy of the run's image
+(tests/sandbox_image.py); the labs inside the VM: tests/test_sandbox_labs.py."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from checkers.session import ShellSession
 from trainer.sandbox import vm
 from trainer.sandbox.build import build
 from trainer.sandbox.files import SandboxFiles
-from trainer.sandbox.vm import sandbox_target
+from trainer.sandbox.vm import down, sandbox_target
 
 QUIET = lambda _: None  # noqa: E731
 WORK_TREE = "build"  # the build's own root file system, kept for an incremental rebuild
@@ -70,6 +71,13 @@ def sandbox_copy(factory: pytest.TempPathFactory, home: Path, work_tree: bool = 
         subprocess.run(["cp", "-a", "--sparse=always", "--reflink=auto", *parts, mine.root], check=True)
     assert mine.built
     return mine
+
+
+def remove_copy(files: SandboxFiles) -> None:
+    """A module's copy, stopped and deleted when the module is done: 1.5 GiB or more each, and pytest
+    keeps the folders of its last three runs."""
+    down(files, QUIET)
+    shutil.rmtree(files.root)
 
 
 def vm_shell(files: SandboxFiles) -> ShellSession:

@@ -26,7 +26,7 @@ import pytest
 
 from checkers import pace
 from checkers.detect import detect
-from tests.sandbox_image import QUIET, lpic3, sandbox_copy, vm_shell
+from tests.sandbox_image import QUIET, lpic3, remove_copy, sandbox_copy, vm_shell
 from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
 from trainer.labs.selftest import selftest
@@ -78,7 +78,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def sandbox(home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxFiles]:
     files = sandbox_copy(tmp_path_factory, home, work_tree=True)  # rebuilt in place by a test here
     yield files
-    down(files, QUIET)
+    remove_copy(files)
 
 
 def test_build_is_complete_small_and_incremental(sandbox: SandboxFiles) -> None:

@@ -17,12 +17,12 @@ from dataclasses import replace
 
 import pytest
 
-from tests.sandbox_image import QUIET, sandbox_copy, vm_shell
+from tests.sandbox_image import QUIET, remove_copy, sandbox_copy, vm_shell
 from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
 from trainer.labs.selftest import selftest
 from trainer.sandbox.files import SandboxFiles
-from trainer.sandbox.vm import down, up
+from trainer.sandbox.vm import up
 
 MISSING = [
     tool
@@ -64,7 +64,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxFiles]:
     files = sandbox_copy(tmp_path_factory, tmp_path_factory.mktemp("lpic3-home"))
     up(files, QUIET)
     yield files
-    down(files, QUIET)
+    remove_copy(files)
 
 
 @pytest.mark.parametrize(

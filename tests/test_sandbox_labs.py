@@ -21,6 +21,7 @@ from tests.sandbox_image import QUIET, remove_copy, sandbox_copy, vm_shell
 from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
 from trainer.labs.selftest import selftest
+from trainer.sandbox import recipe
 from trainer.sandbox.files import SandboxFiles
 from trainer.sandbox.vm import up
 
@@ -117,8 +118,10 @@ def test_lxd_is_initialised_and_every_container_manager_confines_its_containers(
     containers under a profile in enforce mode (the labs above ran there, confined)."""
     with vm_shell(sandbox) as shell:
         assert shell.run("aa-status --enabled").status == 0
-        assert "default,dir," in shell.run("lxc storage list --format csv").output  # `lxd init --auto`
-        assert re.search(r"(?m)^lxdbr0,bridge,YES,", shell.run("lxc network list --format csv").output)
+        assert "default,dir," in shell.run("lxc storage list --format csv").output  # as `lxd init --auto`
+        networks = shell.run("lxc network list --format csv").output
+        assert re.search(rf"(?m)^lxdbr0,bridge,YES,{re.escape(recipe.LXD_BRIDGE)},", networks), networks
+        assert "eth0:" in shell.run("lxc profile device list default").output
         for manager, script in CONFINED.items():
             label = shell.run(script, timeout=120).output.strip()
             # the profile each manager makes or ships, e.g. "lxd-lpic3-test-aa_</var/lib/lxd>//&:lxd-...

@@ -109,9 +109,17 @@ MASKED = [
     "systemd-pstore.service",
 ]
 # Run once in the image's first boot, with the system up: what only a running system can set up.
-# LXD's defaults: a `dir` storage pool and a bridge lxdbr0 on a free private subnet, as a learner's
-# `lxd init` with every answer the default would make (the daemon starts through its socket).
-FIRST_BOOT_SETUP = ["lxd init --auto"]
+# LXD as `lxd init --auto` leaves it (the daemon starts through its socket): a `dir` storage pool
+# `default` and a bridge `lxdbr0` in the default profile, but on a fixed subnet (IPv4 only, NAT):
+# `--auto` takes a random 10.x.y.0/24 that nothing answers on, and behind a proxy that accepts every
+# TCP connection (this CI machine's) every candidate "answers" on port 22, so --auto fails.
+LXD_BRIDGE = "10.147.0.1/24"
+FIRST_BOOT_SETUP = [
+    "lxc storage create default dir",
+    f"lxc network create lxdbr0 ipv4.address={LXD_BRIDGE} ipv4.nat=true ipv6.address=none",
+    "lxc profile device add default root disk path=/ pool=default",
+    "lxc profile device add default eth0 nic network=lxdbr0 name=eth0",
+]
 # QEMU's user-mode network (-nic user) with its default addresses, spelled out: the guest sets
 # them without DHCP (guest/lpic3-network), and its resolver is QEMU's.
 SLIRP_DNS = "10.0.2.3"

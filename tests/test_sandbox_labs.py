@@ -121,7 +121,7 @@ def test_lxd_is_initialised_and_every_container_manager_confines_its_containers(
         assert "default,dir," in shell.run("lxc storage list --format csv").output  # as `lxd init --auto`
         networks = shell.run("lxc network list --format csv").output
         assert re.search(rf"(?m)^lxdbr0,bridge,YES,{re.escape(recipe.LXD_BRIDGE)},", networks), networks
-        assert "eth0:" in shell.run("lxc profile device list default").output
+        assert set(shell.run("lxc profile device list default").output.split()) == {"eth0", "root"}
         for manager, script in CONFINED.items():
             label = shell.run(script, timeout=120).output.strip()
             # the profile each manager makes or ships, e.g. "lxd-lpic3-test-aa_</var/lib/lxd>//&:lxd-...

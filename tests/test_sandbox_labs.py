@@ -1,5 +1,6 @@
-"""Labs inside the sandbox VM, as a learner runs them there: each lab listed here passes its whole
-self-test (solution, alternatives, near misses, reset) in a VM restored from its saved ready state.
+"""Labs inside the sandbox VM, as a learner runs them there: each lab listed here passes its
+self-test (solution, alternatives, near misses, reset; a part of them for ``TRIMMED``) in a VM
+restored from its saved ready state.
 
 Two groups, each on its own copy of the run's image (tests/sandbox_image.py), so that xdist runs
 them side by side: the labs that need what only the VM gives a CI machine (cgroup v2 with every
@@ -48,7 +49,7 @@ SYSTEM_LABS = [
 CONTAINER_LABS = [
     "352.2-lxc-freeze",  # the cgroup v2 freezer
     "352.2-lxc-memory-autostart",  # memory.max of the container's group
-    "352.2-lxd-container",  # LXD as `lxd init --auto` left it at build time
+    "352.2-lxd-container",  # LXD as the image's first boot initialised it
     "352.3-podman-pod",  # crun, cgroup v2, a pod's shared network namespace
 ]
 GROUPS = {"sandbox-system-labs": SYSTEM_LABS, "sandbox-container-labs": CONTAINER_LABS}

@@ -27,6 +27,12 @@ from trainer.sandbox.files import SandboxFiles
 from trainer.sandbox.vm import down, sandbox_target
 
 QUIET = lambda _: None  # noqa: E731
+# What building and booting the sandbox needs on the host (the modules that do skip without it)
+MISSING = [
+    tool
+    for tool in ("mmdebstrap", "mkfs.ext4", "qemu-img", "qemu-system-x86_64", "socat", "ssh", "unshare")
+    if not shutil.which(tool)
+]
 WORK_TREE = "build"  # the build's own root file system, kept for an incremental rebuild
 
 

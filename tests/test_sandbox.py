@@ -12,7 +12,6 @@ import os
 import random
 import re
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,7 +25,7 @@ import pytest
 
 from checkers import pace
 from checkers.detect import detect
-from tests.sandbox_image import QUIET, lpic3, remove_copy, sandbox_copy, vm_shell
+from tests.sandbox_image import MISSING, QUIET, lpic3, remove_copy, sandbox_copy, vm_shell
 from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
 from trainer.labs.selftest import selftest
@@ -35,11 +34,6 @@ from trainer.sandbox.build import BuildError, build
 from trainer.sandbox.files import SandboxFiles
 from trainer.sandbox.vm import SandboxError, down, running_pid, status, up
 
-MISSING = [
-    tool
-    for tool in ("mmdebstrap", "mkfs.ext4", "qemu-img", "qemu-system-x86_64", "socat", "ssh", "unshare")
-    if not shutil.which(tool)
-]
 pytestmark = [
     pytest.mark.skipif(
         os.geteuid() != 0,

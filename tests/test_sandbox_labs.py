@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import random
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 
-from tests.sandbox_image import QUIET, remove_copy, sandbox_copy, vm_shell
+from tests.sandbox_image import MISSING, QUIET, remove_copy, sandbox_copy, vm_shell
 from trainer.curriculum.loader import load_curriculum
 from trainer.labs.render import choose_params
 from trainer.labs.selftest import selftest
@@ -26,11 +25,6 @@ from trainer.sandbox import recipe
 from trainer.sandbox.files import SandboxFiles
 from trainer.sandbox.vm import up
 
-MISSING = [
-    tool
-    for tool in ("mmdebstrap", "mkfs.ext4", "qemu-img", "qemu-system-x86_64", "socat", "ssh", "unshare")
-    if not shutil.which(tool)
-]
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="these tests build the sandbox image as root"),
     pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)}"),

@@ -42,6 +42,7 @@ from checkers.tools import NOT_FOUND_HANDLER, Tool, find_command, judge, namei_c
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[=>]")
 START_TIMEOUT = 15.0
 CLOSE_SECONDS = 10.0  # for a killed shell to be reaped on a loaded machine (ptyprocess waits 0.1 s)
+_TERMINAL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # control characters but tab and newline
 POLL = 0.1  # seconds between looks at the cancel event while a command runs
 # Of the caller's environment only what the ssh client needs to reach the learner's agent; nothing
 # else (LD_PRELOAD, LD_LIBRARY_PATH, BASH_ENV, exported functions ...) reaches even the process that
@@ -69,9 +70,18 @@ class _Pending:
     text: str
 
 
+def _quoted(text: str) -> str:
+    """``text`` as one shell word that holds no character the terminal would act on (erase, kill,
+    interrupt, end of file, a carriage return ...): ``shlex.quote``, or ANSI-C quoting (``$'...'``)
+    with those characters written as escapes when ``text`` has any."""
+    if not _TERMINAL_CHARS.search(text):
+        return shlex.quote(text)
+    return "$'" + "".join(f"\\x{ord(c):02x}" if _TERMINAL_CHARS.match(c) or c in "\\'" else c for c in text) + "'"
+
+
 def _in_subshell(command: str, merge: bool) -> str:
     """``command`` as ``ShellSession.run`` runs it: in a subshell, stdin from /dev/null, output on fd 3."""
-    quoted = shlex.quote(command)
+    quoted = _quoted(command)
     if merge:
         return f"( eval {quoted}\n) </dev/null >&3 2>&1; __lpic3_s=$?"
     return f'( eval {quoted}\n) </dev/null >&3 2>"$__lpic3_err"; __lpic3_s=$?'
@@ -141,7 +151,7 @@ class ShellSession:
         )
         budget = self.start_timeout * max(self.time_scale, 1.0)
         try:
-            answered = self._wait(f"__LPIC3_READY_{token}\r?\n", budget)
+            answered = self._wait_line(f"__LPIC3_READY_{token}", budget) is not None
         except pexpect.EOF:
             answered = False
         if not answered:
@@ -222,7 +232,7 @@ class ShellSession:
             batches[-1].append(wrapped)
         for batch in batches:
             if self.child is not None and batch:  # None: a timeout closed the shell, the rest are not run
-                self.child.send("".join(p.text for p in batch))
+                self._transmit("".join(p.text for p in batch))
             results += [self._collect(p) if self.child is not None else None for p in batch]
         return results
 
@@ -231,10 +241,21 @@ class ShellSession:
         (Straight to the terminal: a script may leave a daemon running, which would hold a pipe; nor
         does it get the pipes to the kernel view, which a daemon would keep alive.)"""
         return self._send(
-            f"( set -e; eval {shlex.quote(script)}\n) </dev/null 2>&1 {CLOSE_PIPES}; __lpic3_s=$?",
+            f"( set -e; eval {_quoted(script)}\n) </dev/null 2>&1 {CLOSE_PIPES}; __lpic3_s=$?",
             script,
             self._scaled(timeout),
         )
+
+    def _transmit(self, text: str) -> None:
+        """Send ``text`` for the shell to run: a count, then the text, which the shell takes in with
+        one ``read -N`` (a few reads of a pipe) and runs with ``eval``. Shell text sent as it is would
+        be read a byte at a time (bash must not read past a command from a pipe or terminal): one
+        system call per byte, most of a student machine's CPU in a class check. The count is of
+        bytes: the shell's locale is C (``CLEAN_ENV``), and the text holds no character the
+        terminal would act on (``_quoted``)."""
+        assert self.child is not None
+        size = len(text.encode())
+        self.child.send(f'IFS= read -r -N {size} __lpic3_b && eval "$__lpic3_b"\n{text}')
 
     def _scaled(self, timeout: float) -> float:
         """A command's budget on this target: ``timeout`` is sized for an unloaded machine."""
@@ -247,7 +268,7 @@ class ShellSession:
         self.open()
         assert self.child is not None
         pending = self._wrap(wrapped, command, budget, fd, stderr_file)
-        self.child.send(pending.text)
+        self._transmit(pending.text)
         return self._collect(pending)
 
     def _wrap(self, wrapped: str, command: str, budget: float, fd: int, stderr_file: bool) -> _Pending:
@@ -274,36 +295,49 @@ class ShellSession:
         command, token, budget = pending.command, pending.token, pending.budget
         began = time.monotonic()
         try:
-            answered = self._wait(f"__LPIC3_END_{token}_(\\d+)\r?\n", budget)
+            answered = self._wait_line(f"__LPIC3_END_{token}_", budget)
         except pexpect.EOF:
             seen = clean_output(self.child.before or "")
             self.close()
             raise SessionError(f"the shell on {self.description} ended: {seen.strip()[-300:]}") from None
-        if not answered:
+        if answered is None:
             seen = clean_output(self.child.before or "")
             self.close()  # the shell is busy with the hung command: start afresh next time
             note = f"\n[no answer from {self.description} after {budget:g} s]"
             return CommandResult(command, 124, seen + note, timed_out=True, waited=time.monotonic() - began)
         self.commands += 1
-        output, errors = clean_output(self.child.before or ""), ""
+        before, status = answered
+        output, errors = clean_output(before), ""
         output, _, noted = output.partition(f"__LPIC3_REFUSED_{token}\n")
         if pending.stderr_file:
             output, _, errors = output.partition(f"__LPIC3_ERR_{token}\n")
-        status = self.child.match.group(1) if isinstance(self.child.match, re.Match) else "-1"
         refused = self.refusal(noted.splitlines())
-        return CommandResult(command, int(status), output, errors, refused=refused, waited=time.monotonic() - began)
+        code = int(status) if status.isdigit() else -1
+        return CommandResult(command, code, output, errors, refused=refused, waited=time.monotonic() - began)
 
-    def _wait(self, pattern: str, timeout: float) -> bool:
-        """Wait for ``pattern``: True when it came, False after ``timeout`` seconds. Looks at the
+    def _wait_line(self, marker: str, timeout: float) -> tuple[str, str] | None:
+        """Wait for ``marker`` and the rest of its line: what came before the marker and that rest
+        (its line end dropped), or None after ``timeout`` seconds. Plain text is searched, not a
+        pattern: a marker's token is fresh each time, so a pattern would be compiled for every
+        command, and that compiling was most of the instructor's CPU in a class check."""
+        deadline = time.monotonic() + timeout
+        if not self._wait(marker, deadline):
+            return None
+        assert self.child is not None
+        before = self.child.before or ""
+        if not self._wait("\n", deadline):
+            return None
+        return before, (self.child.before or "").rstrip("\r")
+
+    def _wait(self, text: str, deadline: float) -> bool:
+        """Wait for ``text`` until ``deadline`` (``time.monotonic``): True when it came. Looks at the
         cancel event every ``POLL`` seconds (output already read stays in pexpect's buffer)."""
         assert self.child is not None
-        patterns = self.child.compile_pattern_list([pattern, pexpect.TIMEOUT])
-        deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
-            if self.child.expect_list(patterns, timeout=min(left, POLL)) == 0:
+            if self.child.expect_exact([text, pexpect.TIMEOUT], timeout=min(left, POLL)) == 0:
                 return True
             self._stop_if_cancelled()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -196,6 +197,20 @@ def test_run_many_after_a_timeout_leaves_the_rest_unasked(local_shell: ShellSess
     assert results[1] is not None and results[1].timed_out
     assert results[2] is None  # not run: the shell was closed under the hung command
     assert local_shell.run("echo alive").output == "alive\n"
+
+
+def test_characters_a_terminal_acts_on_reach_the_shell_as_written(local_shell: ShellSession) -> None:
+    """Commands go through a terminal in line mode, whose erase, kill, interrupt, end-of-file and
+    carriage-return characters would change them (and the byte count the shell reads them by): each
+    arrives as written, alone and in a batch, and the session goes on."""
+    special = "a\x7fb\x15c\x03d\x04e\rf\x17g\x16h\x1ai\x1cj\x13k\x11l'm\\n"
+    command = f"printf '%s' {shlex.quote(special)} | od -An -c"
+    wanted = subprocess.run(["od", "-An", "-c"], input=special.encode(), capture_output=True, check=True).stdout
+    assert local_shell.run(command).output == wanted.decode()
+    many = local_shell.run_many([(command, 10.0, True), ("echo after", 10.0, True)])
+    assert [r and r.output for r in many] == [wanted.decode(), "after\n"]
+    counted = f"test \"$(printf '%s' {shlex.quote(special)} | wc -c)\" = {len(special)}"
+    assert local_shell.run_script(counted).status == 0
 
 
 def test_checks_asked_ahead_judge_as_asked_live(local_shell: ShellSession, tmp_path: Path) -> None:

@@ -52,11 +52,14 @@ def lab_text() -> str:
     )
 
 
-def instructor_cpu(folder: Path) -> float:
-    """CPU seconds used so far by this process, its descendants and the ssh clients and kept-open
-    ssh masters of this run (their command lines name ``folder``; a master leaves the process tree):
-    the instructor machine's work. The student machines' sshd and shells run on this machine too,
-    but in a class they are the students' own computers, so the instructor's side is what has to scale."""
+def cpu_split(folder: Path, students: set[int]) -> tuple[float, float]:
+    """CPU seconds used so far by the instructor's side and by the student machines.
+
+    The instructor: this process, its descendants and the ssh clients and kept-open ssh masters of
+    this run (their command lines name ``folder``; a master leaves the process tree), but not the
+    student machines, which this process started too (``students``: their first processes). The
+    students: those process trees (sshd, the shells, what the checks run). Processes that ended
+    count in their parent's children's times, so each side's total is right to the clock tick."""
     tick = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
@@ -72,22 +75,36 @@ def instructor_cpu(folder: Path) -> float:
         except OSError:
             continue
         parents[int(entry)] = int(fields[1])
-        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-    mine, grew = {os.getpid()} | ssh, True
-    while grew:
-        more = {pid for pid, parent in parents.items() if parent in mine} - mine
-        mine |= more
-        grew = bool(more)
-    return sum(times.get(pid, 0.0) for pid in mine)
+        times[int(entry)] = sum(int(value) for value in fields[11:15]) / tick  # own and reaped children's
+
+    def tree(roots: set[int], stop: set[int]) -> set[int]:
+        found, grew = set(roots), True
+        while grew:
+            more = {pid for pid, parent in parents.items() if parent in found} - found - stop
+            found |= more
+            grew = bool(more)
+        return found
+
+    theirs = tree(students, set())
+    mine = tree({os.getpid()} | ssh, theirs)
+    own = os.times()  # this process's own share, without the children it reaped (the machines' first processes)
+    tree_times = sum(times.get(pid, 0.0) for pid in mine - {os.getpid()})
+    return own.user + own.system + tree_times, sum(times.get(pid, 0.0) for pid in theirs)
 
 
-def timed_check(lab: ClassLab, folder: Path) -> tuple[float, float, float]:
-    """Seconds to the first row and to the last, and the instructor's CPU seconds for the round."""
-    began, first, cpu = time.perf_counter(), None, instructor_cpu(folder)
+Round = tuple[float, float, float, float]  # first row, last row (s), instructor CPU, students' CPU (s)
+
+
+def timed_check(lab: ClassLab, folder: Path, students: set[int]) -> Round:
+    """Seconds to the first row and to the last, and the CPU seconds each side used for the round."""
+    began, first = time.perf_counter(), None
+    mine, theirs = cpu_split(folder, students)
     for row in lab.run(CHECK):
         assert row.status == CHECKED and row.passed, (row.status, row.detail)
         first = first if first is not None else time.perf_counter() - began
-    return first or 0.0, time.perf_counter() - began, instructor_cpu(folder) - cpu
+    total = time.perf_counter() - began
+    mine_after, theirs_after = cpu_split(folder, students)
+    return first or 0.0, total, mine_after - mine, theirs_after - theirs
 
 
 def main() -> None:
@@ -118,12 +135,18 @@ def main() -> None:
             whole.close()  # the shells go; ssh's kept-open connections stay, as between two commands
             one = ClassLab(exercise, students[:1], gradebook, access)
             whole = ClassLab(exercise, students, gradebook, access, workers=options.workers)
-            report("cold (new shells)", [timed_check(one, folder)], [timed_check(whole, folder)])
+            firsts = {m.unshare.pid for m in room.machines if m.unshare is not None}
+            report(
+                "cold (new shells)",
+                [timed_check(one, folder, firsts)],
+                [timed_check(whole, folder, firsts)],
+                len(students),
+            )
             ones, alls = [], []
             for _ in range(options.rounds):  # side by side: one machine, then the class, each round
-                ones.append(timed_check(one, folder))
-                alls.append(timed_check(whole, folder))
-            report("warm (open shells)", ones, alls)
+                ones.append(timed_check(one, folder, firsts))
+                alls.append(timed_check(whole, folder, firsts))
+            report("warm (open shells)", ones, alls, len(students))
             one.close(disconnect=True)
             whole.close(disconnect=True)
     finally:
@@ -131,17 +154,20 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def report(what: str, ones: list[tuple[float, float, float]], alls: list[tuple[float, float, float]]) -> None:
-    one_total = statistics.median(t for _, t, _ in ones)
-    all_total = statistics.median(t for _, t, _ in alls)
-    all_first = statistics.median(f for f, _, _ in alls)
-    one_cpu = statistics.median(c for _, _, c in ones)
-    all_cpu = statistics.median(c for _, _, c in alls)
+def report(what: str, ones: list[Round], alls: list[Round], machines: int) -> None:
+    """The medians, and the least time the class could take on this machine: all the CPU its round
+    used (both sides: the student machines share these cores) spread over every core."""
+    one, whole = (tuple(statistics.median(r[n] for r in rounds) for n in range(4)) for rounds in (ones, alls))
+    cores = os.cpu_count() or 1
+    floor = (whole[2] + whole[3]) / cores
     print(
-        f"{what}: 1 machine {one_total:.2f} s; the class {all_total:.2f} s "
-        f"({all_total / one_total:.1f}x, bar 2x); first row {all_first:.2f} s (bar 1 s); "
-        f"instructor CPU {one_cpu * 1000:.0f} ms for 1, {all_cpu * 1000:.0f} ms for the class; "
-        f"median of {len(alls)}, load {os.getloadavg()[0]:.1f}"
+        f"{what}: 1 machine {one[1]:.3f} s; the class {whole[1]:.3f} s ({whole[1] / one[1]:.1f}x, bar 2x); "
+        f"first row {whole[0]:.2f} s (bar 1 s); median of {len(alls)}, load {os.getloadavg()[0]:.1f}\n"
+        f"  CPU, instructor / students: 1 machine {one[2] * 1000:.0f} / {one[3] * 1000:.0f} ms, "
+        f"the class {whole[2] * 1000:.0f} / {whole[3] * 1000:.0f} ms "
+        f"({whole[2] * 1000 / machines:.1f} / {whole[3] * 1000 / machines:.1f} ms a machine)\n"
+        f"  on {cores} cores the class can take no less than {floor:.3f} s = {floor / one[1]:.1f}x one machine; "
+        f"the instructor's side alone, {whole[2] / cores:.3f} s = {whole[2] / cores / one[1]:.1f}x"
     )
 
 

@@ -7,10 +7,11 @@ the learner, no locale surprises. On opening, the session finds the real tools c
 them (``checkers.tools``: root's own files, never a wrapper); a command whose tool is missing or not
 trusted, or any command while ``/etc/ld.so.preload`` is set, comes back ``refused`` with the reason.
 
-Each command is sent as ``eval '<quoted text>'`` in a group with stdin from /dev/null (so it cannot
-eat the protocol), followed by an end marker that carries a fresh random token and the exit status.
-The marker is printed by ``printf`` from two pieces, so the text sent can never match it even if a
-terminal echoed it.
+Each command is sent as ``eval '<quoted text>'`` in a subshell with stdin from /dev/null (so it
+cannot eat the protocol), followed by an end marker that carries the exit status and a fresh random
+token (``_marker_printf``). A shell that reads a pipe (behind ssh) gets each text with its byte count
+first and reads it in one ``read -N`` (``_transmit``); control characters in a command go as escapes,
+so the terminal's line mode cannot change a command or its count (``_quoted``).
 
 Time: a command that overruns its timeout comes back ``timed_out`` (status 124, which says nothing
 about the state: probes turn it into "not judged") and the session is restarted on the next
@@ -70,6 +71,16 @@ class _Pending:
     text: str
 
 
+def _marker_printf(name: str, value: str, token: str) -> str:
+    """The command that prints a marker: ``name``, the shell value ``value``, then ``=`` and the token,
+    with no line end (the next command's output may follow at once; nothing reads by lines). The
+    token is printed from two pieces, so the text sent can never match it even if a terminal echoed
+    it; the last ``name`` before the token ends the output, so a command that prints ``name``
+    itself cannot move it."""
+    half = len(token) // 2
+    return f"printf '%s%s=%s%s' {name} \"{value}\" {token[:half]} {token[half:]}"
+
+
 def _quoted(text: str) -> str:
     """``text`` as one shell word that holds no character the terminal would act on (erase, kill,
     interrupt, end of file, a carriage return ...): ``shlex.quote``, or ANSI-C quoting (``$'...'``)
@@ -114,6 +125,7 @@ class ShellSession:
         self.tools: dict[str, Tool] = {}  # the real tools, found and judged when the shell opened
         self.path_problem = ""  # why SYSTEM_PATH's own folders are not root's alone ("" when they are)
         self.kernel_view = ""  # "fresh", or "none: <why>": how checks read /proc and /sys (checkers.kernelfiles)
+        self.counted = False  # text is sent with its byte count first (``_transmit``): the shell reads a pipe
 
     def __enter__(self) -> ShellSession:
         self.open()
@@ -147,14 +159,16 @@ class ShellSession:
             "__lpic3_err=$(mktemp /tmp/lpic3-stderr.XXXXXX); __lpic3_t=$(mktemp /tmp/lpic3-tools.XXXXXX); "
             'trap \'rm -f "$__lpic3_err" "$__lpic3_t"\' EXIT; '
             f"exec 3> >(exec cat); {NOT_FOUND_HANDLER}; "
-            f"printf '%s%s\\n' __LPIC3_READY_ {token}"
+            f"if [ -t 0 ]; then __lpic3_in=terminal; else __lpic3_in=pipe; fi; "
+            f"{_marker_printf('__LPIC3_READY_', '$__lpic3_in', token)}\n"
         )
         budget = self.start_timeout * max(self.time_scale, 1.0)
         try:
-            answered = self._wait_line(f"__LPIC3_READY_{token}", budget) is not None
+            answered = self._wait_marker("__LPIC3_READY_", token, budget)
         except pexpect.EOF:
-            answered = False
-        if not answered:
+            answered = None
+        self.counted = answered is not None and answered[1] == "pipe"
+        if answered is None:
             seen = clean_output(self.child.before or "").strip()[-300:]
             self.close()
             raise SessionError(
@@ -247,15 +261,17 @@ class ShellSession:
         )
 
     def _transmit(self, text: str) -> None:
-        """Send ``text`` for the shell to run: a count, then the text, which the shell takes in with
-        one ``read -N`` (a few reads of a pipe) and runs with ``eval``. Shell text sent as it is would
-        be read a byte at a time (bash must not read past a command from a pipe or terminal): one
-        system call per byte, most of a student machine's CPU in a class check. The count is of
-        bytes: the shell's locale is C (``CLEAN_ENV``), and the text holds no character the
-        terminal would act on (``_quoted``)."""
+        """Send ``text`` for the shell to run. A shell that reads a pipe (ssh's, on the far side) reads
+        its commands a byte at a time, so as not to read past one: one system call per byte, 9,000
+        for a 20-check lab. It gets a count and then the text, which it takes in with one
+        ``read -N`` (a few reads) and runs with ``eval``. The count is of bytes: the shell's locale
+        is C (``CLEAN_ENV``), and the text holds no character the terminal would act on
+        (``_quoted``). A shell on the terminal itself reads a line per call already (there the
+        ``read`` builtin would read a byte at a time), so it gets the text as it is."""
         assert self.child is not None
-        size = len(text.encode())
-        self.child.send(f'IFS= read -r -N {size} __lpic3_b && eval "$__lpic3_b"\n{text}')
+        if self.counted:
+            text = f'IFS= read -r -N {len(text.encode())} __lpic3_b && eval "$__lpic3_b"\n{text}'
+        self.child.send(text)
 
     def _scaled(self, timeout: float) -> float:
         """A command's budget on this target: ``timeout`` is sized for an unloaded machine."""
@@ -286,7 +302,7 @@ class ShellSession:
             'while IFS= read -r __l || [ -n "$__l" ]; do printf \'%s\\n\' "$__l"; done <"$__lpic3_t"; '
             f': >"$__lpic3_t"; fi >&{fd}'
         )
-        text = f"{wrapped}\nprintf '%s%s_%s\\n' __LPIC3_END_ {token} \"$__lpic3_s\" >&{fd}\n"
+        text = f"{wrapped}\n{_marker_printf('__LPIC3_END_', '$__lpic3_s', token)} >&{fd}\n"
         return _Pending(command, token, budget, stderr_file, text)
 
     def _collect(self, pending: _Pending) -> CommandResult:
@@ -295,7 +311,7 @@ class ShellSession:
         command, token, budget = pending.command, pending.token, pending.budget
         began = time.monotonic()
         try:
-            answered = self._wait_line(f"__LPIC3_END_{token}_", budget)
+            answered = self._wait_marker("__LPIC3_END_", token, budget)
         except pexpect.EOF:
             seen = clean_output(self.child.before or "")
             self.close()
@@ -315,19 +331,16 @@ class ShellSession:
         code = int(status) if status.isdigit() else -1
         return CommandResult(command, code, output, errors, refused=refused, waited=time.monotonic() - began)
 
-    def _wait_line(self, marker: str, timeout: float) -> tuple[str, str] | None:
-        """Wait for ``marker`` and the rest of its line: what came before the marker and that rest
-        (its line end dropped), or None after ``timeout`` seconds. Plain text is searched, not a
-        pattern: a marker's token is fresh each time, so a pattern would be compiled for every
-        command, and that compiling was most of the instructor's CPU in a class check."""
-        deadline = time.monotonic() + timeout
-        if not self._wait(marker, deadline):
+    def _wait_marker(self, name: str, token: str, timeout: float) -> tuple[str, str] | None:
+        """Wait for the marker ``_marker_printf`` prints: what came before it and the value it carries,
+        or None after ``timeout`` seconds. Its token is searched as plain text: a pattern would be
+        compiled for every command (a fresh token each time), which was most of the instructor's
+        CPU in a class check."""
+        if not self._wait(f"={token}", time.monotonic() + timeout):
             return None
         assert self.child is not None
-        before = self.child.before or ""
-        if not self._wait("\n", deadline):
-            return None
-        return before, (self.child.before or "").rstrip("\r")
+        before, _, value = (self.child.before or "").rpartition(name)
+        return before, value
 
     def _wait(self, text: str, deadline: float) -> bool:
         """Wait for ``text`` until ``deadline`` (``time.monotonic``): True when it came. Looks at the

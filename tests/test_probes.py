@@ -202,7 +202,9 @@ def test_run_many_after_a_timeout_leaves_the_rest_unasked(local_shell: ShellSess
 def test_characters_a_terminal_acts_on_reach_the_shell_as_written(local_shell: ShellSession) -> None:
     """Commands go through a terminal in line mode, whose erase, kill, interrupt, end-of-file and
     carriage-return characters would change them (and the byte count the shell reads them by): each
-    arrives as written, alone and in a batch, and the session goes on."""
+    arrives as written, alone and in a batch, and the session goes on. (This shell reads the
+    terminal itself, so it gets each text as it is, not counted as ssh's shell does.)"""
+    assert not local_shell.counted
     special = "a\x7fb\x15c\x03d\x04e\rf\x17g\x16h\x1ai\x1cj\x13k\x11l'm\\n"
     command = f"printf '%s' {shlex.quote(special)} | od -An -c"
     wanted = subprocess.run(["od", "-An", "-c"], input=special.encode(), capture_output=True, check=True).stdout

@@ -4,6 +4,7 @@ the test starts on the loopback address with its own keys (stopped by PID afterw
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -96,6 +97,24 @@ def test_ssh_target_runs_probes_over_one_connection(sshd: int, tmp_path: Path) -
     target.disconnect()
     left = subprocess.run(["pgrep", "-f", f"ssh.*-p {sshd} "], capture_output=True, text=True, check=False)
     assert left.stdout.strip() == "", "the kept-open SSH connection was not closed"
+
+
+def test_a_shell_behind_ssh_gets_each_text_counted_and_as_written(sshd: int) -> None:
+    """The shell behind ssh reads a pipe, so each text goes with its byte count (a few reads, not one
+    per byte). Characters a terminal acts on, batches of many writes and a command that reads its
+    own input arrive as written, and the session goes on."""
+    target = parse_target(f"ssh://root@127.0.0.1:{sshd}")
+    with target.session() as session:
+        assert session.counted
+        special = "a\x7fb\x15c\x03d\x04e\rf\x17g'h\\i"
+        assert session.run(f"printf '%s' {shlex.quote(special)} | od -An -tx1").output.split() == [
+            f"{ord(c):02x}" for c in special
+        ]
+        many = session.run_many([(f"echo {n} {'y' * 900}", 10.0, True) for n in range(30)])
+        assert [r and r.output for r in many] == [f"{n} {'y' * 900}\n" for n in range(30)]
+        assert session.run("cat; echo done").output == "done\n"
+        assert session.run("exit 4").status == 4 and session.run("echo still").output == "still\n"
+    target.disconnect()
 
 
 def test_ssh_target_with_an_unknown_host_key_says_so(sshd: int, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Markdown, Static
+from textual.widgets import DataTable, Markdown, Static
 
 from checkers.session import local_argv
 from checkers.targets import Target, parse_target
@@ -20,7 +20,7 @@ from trainer.curriculum.loader import load_curriculum
 from trainer.curriculum.model import Curriculum, Exercise
 from trainer.study.store import Store
 from trainer.tui.app import TrainerApp
-from trainer.tui.screens.lab import Choose, LabScreen
+from trainer.tui.screens.lab import Choose, LabListScreen, LabScreen
 
 pytestmark = pytest.mark.usefixtures("remove_workdirs")
 __all__ = ["remove_workdirs"]  # the fixture, used by every test here
@@ -196,3 +196,36 @@ async def test_a_task_before_its_start_shows_stand_ins(
         assert "Create a file named <name> in <workdir>." in shown and "{{" not in shown
         assert "get their values when the lab starts" in shown
         assert "not started: press s" in text(screen, "#lab-status")
+
+
+async def test_lab_titles_fit_the_window_and_follow_its_width(store: Store, bundled: Curriculum) -> None:
+    """The lab list gives titles the room the window has: whole where they fit, cut with an
+    ellipsis where not, in a column as wide as they are, the table never wider than the window;
+    widening or narrowing it fits them again."""
+    app = TrainerApp(bundled, store)
+    longest = max(bundled.exercises, key=lambda e: len(e.title))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = LabListScreen(bundled, store, None)
+        await app.push_screen(screen)
+
+        async def shown(width: int) -> dict[str, str]:
+            await pilot.pause()
+            table = screen.query_one(DataTable)
+            titles = {str(key.value): str(table.get_row(key)[1]) for key in table.rows}
+            columns = list(table.columns.values())
+            assert sum(column.get_render_width(table) for column in columns) <= width
+            assert columns[1].get_render_width(table) >= max(map(len, titles.values())) + 2  # a cell's padding
+            return titles
+
+        narrow = await shown(80)
+        assert narrow[longest.id].endswith("…")
+        assert all(
+            title == e.title or e.title.startswith(title[:-1]) for e in bundled.exercises for title in [narrow[e.id]]
+        )
+        await pilot.resize_terminal(120, 40)
+        wide = await shown(120)
+        whole = {e.id for e in bundled.exercises if wide[e.id] == e.title}
+        assert whole > {e.id for e in bundled.exercises if narrow[e.id] == e.title}
+        assert len(wide[longest.id]) > len(narrow[longest.id])
+        await pilot.resize_terminal(80, 24)
+        assert await shown(80) == narrow

@@ -33,12 +33,14 @@ from checkers.probes import FAIL, NOT_JUDGED, PASS
 from checkers.session import Interrupted
 from checkers.targets import Target
 from trainer.curriculum.model import Curriculum, Exercise
+from trainer.curriculum.quoting import shorten
 from trainer.errors import Lpic3Error
 from trainer.labs.runner import CheckResult, outcome, refusal
 from trainer.labservice import Lab, NotConfirmed, Setup, choose_target, passed_labs
 from trainer.study.review import labs_due_now
 from trainer.study.store import LabAttempt, Store
 
+COLUMNS = ("done", "lab", "objective", "needs")
 MARKS = {PASS: "PASS", FAIL: "FAIL", NOT_JUDGED: "NOT JUDGED"}
 WHAT = {"start": "setting the lab up", "check": "checking", "reset": "resetting", "machine": "resetting the sandbox"}
 
@@ -77,9 +79,7 @@ class LabListScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="lab-list-head")
-        table: DataTable[str] = DataTable(id="lab-list", cursor_type="row")
-        table.add_columns("done", "lab", "objective", "needs")
-        yield table
+        yield DataTable(id="lab-list", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -96,14 +96,37 @@ class LabListScreen(Screen[None]):
         self.query_one("#lab-list-head", Static).update(
             f"{review}Labs run on {self.target.description}. Enter opens one.{advice}"
         )
+        self._fill()
+
+    def _fill(self) -> None:
+        """The table's rows, their titles fitted to the window's width. The columns are made anew with
+        their widths set: one sized by its content never narrows when the window does, and rows
+        drawn before its width is measured stay drawn too narrow."""
         passed, due = passed_labs(self.store), set(labs_due_now(self.store))
         table: DataTable[str] = self.query_one(DataTable)
         row = table.cursor_row  # back from a lab, the cursor stays on it
-        table.clear()
+        title_room, needs_room = self._column_room()
+        table.clear(columns=True)
+        for label, width in zip(COLUMNS, (len("done"), title_room, len("objective"), needs_room), strict=True):
+            table.add_column(label, width=width)
         for e in self.labs():
             done = "due" if e.id in due else "yes" if e.id in passed else ""
-            table.add_row(done, e.title[:48], e.objective, ", ".join(e.requires), key=e.id)
+            needs = shorten(", ".join(e.requires), needs_room)
+            table.add_row(done, shorten(e.title, title_room), e.objective, needs, key=e.id)
         table.move_cursor(row=row)
+
+    def _column_room(self) -> tuple[int, int]:
+        """Characters for a lab's title and for what it needs: what it needs gets a fifth of the
+        window (at least 12, at most 38: the longest list), the title what the other columns leave
+        (each column has a cell of padding either side, the table a scroll bar); a cut one ends in
+        an ellipsis."""
+        width = self.app.size.width
+        needs = min(max(width // 5, 12), 38)
+        fixed = len("done") + len("objective") + needs + 2 * len(COLUMNS) + 2
+        return max(width - fixed, 24), needs
+
+    def on_resize(self) -> None:
+        self._fill()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         exercise = next(e for e in self.cur.exercises if e.id == event.row_key.value)

@@ -14,10 +14,15 @@ from textual.widgets.option_list import Option
 
 from trainer.curriculum.model import Curriculum
 from trainer.curriculum.problems import Severity
+from trainer.curriculum.quoting import shorten
 from trainer.study.progress import ObjectiveProgress, last_exam_score, objective_progress
 from trainer.study.review import due_later_today
 from trainer.study.store import Store
 from trainer.tui.widgets.paging import PagedOptionList
+
+# A row's columns but the title (id, weight, lesson, answered, accuracy, due, labs and the spaces
+# between: 40) and the list's border, padding and scroll bar (6).
+ROW_FIXED = 46
 
 
 class HomeScreen(Screen[None]):
@@ -39,10 +44,7 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="summary")
-        yield Static(
-            f"  {'id':<6} {'objective':<31} {'wt':>2} {'lesson':<6} {'answered':>8} {'acc':>4} {'due':>3} {'labs':>4}",
-            id="objectives-head",
-        )
+        yield Static("", id="objectives-head")
         # An OptionList, not a DataTable: the same rows, with half the start-up cost (paging safe when tiny).
         yield PagedOptionList(id="objectives")
         yield Footer()
@@ -59,28 +61,40 @@ class HomeScreen(Screen[None]):
         if self.is_current:
             self.refresh_rows()
 
+    def on_resize(self) -> None:
+        self.refresh_rows()
+
+    def _title_room(self) -> int:
+        """Characters for an objective's title: what the window leaves beside the other columns, the
+        list's border and padding and a scroll bar (``ROW_FIXED``), up to the longest title."""
+        longest = max(len(o.title) for o in self.curriculum.objectives.values())
+        return max(min(longest, self.app.size.width - ROW_FIXED), 20)
+
     def refresh_rows(self) -> None:
         cur = self.curriculum
         rows = {r.objective: r for r in objective_progress(cur, self.store)}
+        room = self._title_room()
+        head = f"  {'id':<6} {'objective':<{room}} {'wt':>2} {'lesson':<6} {'answered':>8} {'acc':>4} {'due':>3}"
+        self.query_one("#objectives-head", Static).update(f"{head} {'labs':>4}")
         options = self.query_one(OptionList)
         keep = options.highlighted
         options.clear_options()
         for topic in cur.topics:
             options.add_option(Option(f"[b]{topic.id}   {topic.title}[/b]", id=f"topic:{topic.id}", disabled=True))
             for oid in topic.objectives:
-                options.add_option(Option(self._line(oid, rows[oid]), id=oid))
+                options.add_option(Option(self._line(oid, rows[oid], room), id=oid))
         options.highlighted = keep if keep is not None else 1
         self.query_one("#summary", Static).update(self._summary(list(rows.values())))
 
-    def _line(self, oid: str, row: ObjectiveProgress) -> str:
+    def _line(self, oid: str, row: ObjectiveProgress, room: int) -> str:
         """One objective as a row: weight, lesson read, questions answered, accuracy, reviews due, labs done."""
         cur = self.curriculum
         lesson = "read" if row.lesson_read else ("none" if oid not in cur.lessons else "")
         accuracy = "-" if row.accuracy is None else f"{row.accuracy:.0f}%"
         done = f"{row.labs_passed}/{row.labs}" if row.labs else ""
-        title = escape(cur.objectives[oid].title[:31])
+        title = shorten(cur.objectives[oid].title, room)
         return (
-            f"{oid:<6} {title:<31} {cur.objectives[oid].weight:>2} {lesson:<6} "
+            f"{oid:<6} {escape(title)}{' ' * (room - len(title))} {cur.objectives[oid].weight:>2} {lesson:<6} "
             f"{f'{row.answered}/{row.questions}':>8} {accuracy:>4} {row.due or '':>3} {done:>4}"
         )
 

@@ -190,6 +190,9 @@ async def test_help_history_theme_and_palette(synthetic: Curriculum, store: Stor
         await pilot.press("question_mark")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
+        keys = app.screen.query_one(Markdown).source  # keys as they are typed, not as Textual names them
+        assert "| `?` `f1` | Help |" in keys and "`esc`" in keys and "question_mark" not in keys
+        assert "escape" not in keys and "pageup" not in keys
         await pilot.press("escape")
         await pilot.press("h")
         await pilot.pause()

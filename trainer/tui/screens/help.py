@@ -7,6 +7,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
@@ -18,7 +19,8 @@ def _rows(bindings: list[BindingType]) -> list[str]:
             keys, text = binding.key, binding.tooltip or binding.description
         else:
             keys, text = binding[0], binding[2] if len(binding) > 2 else binding[1]
-        rows.append(f"| `{keys.replace(',', '` `')}` | {text} |")
+        shown = " ".join(f"`{format_key(key)}`" for key in keys.split(","))  # as typed: ?, not question_mark
+        rows.append(f"| {shown} | {text} |")
     return rows
 
 

@@ -8,6 +8,10 @@ folder) written to a temporary content tree. Each round checks one machine, then
 connections already open (as in ``--watch`` or a TUI re-check), and once cold (new shells on the
 kept-open ssh connections, as a second ``lpic3 class lab check`` command finds them).
 
+Here the 24 machines' sshd and shells share this machine's cores with the instructor, which a class
+of real machines does not: the report gives each side's CPU, the least time the class could take
+on these cores (all of its CPU over every core), and the instructor's side alone.
+
     python bench/class_check.py [--machines 24] [--rounds 5] [--workers 16]    (root: it builds the machines)
 """
 
